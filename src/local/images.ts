@@ -1,0 +1,98 @@
+/**
+ * Which container images local SageMaker can run. The Hugging Face Deep Learning Container URIs that the labs
+ * use on AWS (any region, any version, cpu or gpu) map to our built-in training toolkit and inference server,
+ * as do the local names `ko-sagemaker/training[:tag]` and `ko-sagemaker/inference[:tag]`; anything else cannot
+ * be run here, and the reason says what would be accepted.
+ */
+export type ResolvedImage = { ok: true; description: string } | { ok: false; reason: string };
+
+type Role = "training" | "inference";
+
+/**
+ * The DLC registries that are not the usual 763104351884 (from the SageMaker Python SDK's image URI
+ * configuration). Regions missing here are not checked against an account.
+ */
+const REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
+  "af-south-1": "626614931356",
+  "ap-east-1": "871362719292",
+  "ap-northeast-3": "364406365360",
+  "cn-north-1": "727897471807",
+  "cn-northwest-1": "727897471807",
+  "eu-south-1": "692866216735",
+  "me-south-1": "217643126080",
+  "us-gov-west-1": "442386744353",
+  "us-iso-east-1": "886529160074",
+};
+const DEFAULT_ACCOUNT = "763104351884";
+const DEFAULT_ACCOUNT_REGIONS = new Set([
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+]);
+
+// account.dkr.ecr.region.amazonaws.com[.cn]/repository:tag
+const ECR_URI =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+):([A-Za-z0-9._-]+)$/;
+// huggingface-pytorch-training, huggingface-tensorflow-inference, huggingface-pytorch-training-neuronx, ...
+const HF_REPOSITORY = /^huggingface-(pytorch|tensorflow)(?:-trcomp)?-(training|inference)(?:-neuronx?)?$/;
+const LOCAL_NAME = /^ko-sagemaker\/(training|inference)(?::([A-Za-z0-9._-]+))?$/;
+
+function resolve(image: string, role: Role): ResolvedImage {
+  const accepted = `a Hugging Face ${role} DLC URI (<account>.dkr.ecr.<region>.amazonaws.com/huggingface-pytorch-${role}:<version>) or "ko-sagemaker/${role}[:tag]"`;
+  const local = LOCAL_NAME.exec(image);
+  if (local) {
+    if (local[1] !== role)
+      return {
+        ok: false,
+        reason: `Image "${image}" is the local ${local[1]} image; a ${role} needs ${accepted}.`,
+      };
+    return {
+      ok: true,
+      description: `built-in ${role} ${role === "training" ? "toolkit" : "server"} (${image})`,
+    };
+  }
+  const ecr = ECR_URI.exec(image);
+  if (!ecr)
+    return { ok: false, reason: `Image "${image}" cannot run on local SageMaker: expected ${accepted}.` };
+  const [, account, region, repository, tag] = ecr as unknown as [string, string, string, string, string];
+  const hf = HF_REPOSITORY.exec(repository);
+  if (!hf) {
+    return {
+      ok: false,
+      reason: `Image repository "${repository}" is not a Hugging Face DLC; local SageMaker runs only ${accepted}.`,
+    };
+  }
+  if (hf[2] !== role) {
+    return { ok: false, reason: `Image "${image}" is a ${hf[2]} image; a ${role} needs ${accepted}.` };
+  }
+  const expected =
+    REGISTRY_ACCOUNTS[region] ?? (DEFAULT_ACCOUNT_REGIONS.has(region) ? DEFAULT_ACCOUNT : undefined);
+  if (expected !== undefined && expected !== account) {
+    return {
+      ok: false,
+      reason: `Image "${image}": the Hugging Face DLCs of region ${region} live in account ${expected}, not ${account}.`,
+    };
+  }
+  return { ok: true, description: `built-in ${role} for ${repository}:${tag} (${region}, ${hf[1]})` };
+}
+
+export function resolveTrainingImage(image: string): ResolvedImage {
+  return resolve(image, "training");
+}
+
+export function resolveInferenceImage(image: string): ResolvedImage {
+  return resolve(image, "inference");
+}
