@@ -1,0 +1,8 @@
+/** What the rest of the project uses of local SageMaker: start it, find it, stop it. */
+export {
+  ensureLocalSageMaker,
+  type LocalSageMakerHealth,
+  localSageMakerHealth,
+  localSageMakerUrl,
+  stopLocalSageMaker,
+} from "./launcher";

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AwsError } from "../errors";
+
+/**
+ * Reads a whole request body. The cap protects the server from a client that streams forever; the
+ * services apply their own, smaller, limits (6 MiB for invocations) with their own error codes.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limitBytes) {
+        failed = true;
+        reject(
+          new AwsError("EntityTooLarge", `The request body exceeds the local limit of ${limitBytes} bytes.`, {
+            status: 413,
+          }),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    req.on("error", (error) => {
+      if (!failed) {
+        failed = true;
+        reject(error);
+      }
+    });
+  });
+}
+
+/** Header value as one string: Node gives arrays for repeated headers. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  const payload = Buffer.from(body, "utf8");
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": String(payload.length),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+let requestCounter = 0;
+
+/** A request id in the shape AWS uses (upper-case hex), unique within this process. */
+export function newRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x100000000;
+  return `${process.pid.toString(16).padStart(8, "0")}${requestCounter.toString(16).padStart(8, "0")}${Date.now().toString(16)}`.toUpperCase();
+}

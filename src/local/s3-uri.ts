@@ -1,0 +1,16 @@
+import { validation } from "./errors";
+
+/** Splits `s3://bucket/key/prefix` into bucket and key (the key may be empty: a bucket or prefix URI). */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/s.exec(uri);
+  if (!match?.[1]) {
+    throw validation(
+      `"${uri}" is not an S3 URI: expected s3://<bucket>/<key>, for example s3://my-bucket/data/train.csv.`,
+    );
+  }
+  return { bucket: match[1], key: match[2] ?? "" };
+}
+
+export function formatS3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
