@@ -1,0 +1,99 @@
+/**
+ * `npm run labs [-- 2.3 3.1 ...]`: executes the workshop's notebooks headless, in order, each in its own process,
+ * writes the executed copies to `.work/labs/`, prints a summary, and exits non-zero if any notebook failed.
+ * A failing notebook stops at its failing cell; the others still run, so one run shows every broken lab.
+ */
+import path from "node:path";
+import { findLabNotebooks } from "./discover";
+import { projectRoot } from "./install-kernel";
+import { type NotebookRunResult, runNotebook } from "./run-notebook";
+import { padDisplay } from "./text-width";
+
+export interface RunLabsOptions {
+  root?: string;
+  filters?: string[];
+  log?: (line: string) => void;
+}
+
+function indent(text: string, prefix = "    "): string {
+  return text
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
+}
+
+export function formatFailure(relative: string, result: NotebookRunResult): string {
+  const f = result.failure;
+  if (!f) return "";
+  const label = f.kind === "timeout" ? "timed out" : f.kind === "crash" ? "crashed" : "failed";
+  return [
+    `✗ ${relative}: cell ${f.cell}${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""} ${label}`,
+    "  source:",
+    indent(f.sourceStart),
+    "  error:",
+    indent(f.error),
+  ].join("\n");
+}
+
+export function formatSummary(rows: { notebook: string; result: NotebookRunResult }[]): string {
+  const header = ["notebook", "status", "seconds"];
+  const body = rows.map(({ notebook, result }) => [
+    notebook,
+    result.status === "ok" ? "ok" : `FAILED (cell ${result.failure?.cell})`,
+    result.seconds.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => padDisplay(c, widths[i] ?? 0, i === 2)).join("  ");
+  const total = rows.reduce((sum, r) => sum + r.result.seconds, 0);
+  return [
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...body.map(line),
+    `total ${total.toFixed(1)} s`,
+  ].join("\n");
+}
+
+/** Runs the selected labs; resolves with each result (in order). */
+export async function runLabs(
+  options: RunLabsOptions = {},
+): Promise<{ notebook: string; result: NotebookRunResult }[]> {
+  const root = options.root ?? projectRoot();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const labsDir = path.join(root, "labs");
+  const filters = options.filters ?? [];
+  const notebooks = findLabNotebooks(labsDir, filters);
+  if (notebooks.length === 0) {
+    const all = findLabNotebooks(labsDir).map((f) => path.relative(labsDir, f));
+    throw new Error(
+      `No notebook under ${labsDir} matches ${filters.map((f) => `"${f}"`).join(", ") || "anything"}. ` +
+        `Available: ${all.join(", ") || "none"}.`,
+    );
+  }
+  const rows: { notebook: string; result: NotebookRunResult }[] = [];
+  for (const file of notebooks) {
+    const relative = path.relative(labsDir, file);
+    log(`▶ ${relative}`);
+    const result = await runNotebook(file, { outputPath: path.join(root, ".work", "labs", relative) });
+    log(
+      result.status === "ok"
+        ? `✓ ${relative} (${result.seconds.toFixed(1)} s)`
+        : formatFailure(relative, result),
+    );
+    rows.push({ notebook: relative, result });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  runLabs({ filters: process.argv.slice(2) }).then(
+    (rows) => {
+      console.log(`\n${formatSummary(rows)}`);
+      console.log(`Executed copies: ${path.join(projectRoot(), ".work", "labs")}`);
+      process.exitCode = rows.every((r) => r.result.status === "ok") ? 0 : 1;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 2;
+    },
+  );
+}
