@@ -1,1 +1,13 @@
-export {};
+/** The SageMaker toolkit the labs use: Estimator, Model, Predictor and friends over the AWS SDK v3 clients. */
+export * from "./cleanup";
+export * from "./config";
+export * from "./cost";
+export * from "./estimator";
+export * from "./image-uris";
+export * from "./logs";
+export * from "./model";
+export * from "./naming";
+export * from "./predictor";
+export * from "./s3";
+export * from "./serializers";
+export * from "./session";

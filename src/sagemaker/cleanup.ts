@@ -1,0 +1,227 @@
+import {
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+  ListTrainingJobsCommand,
+  ListTransformJobsCommand,
+  type SageMakerClient,
+  StopTrainingJobCommand,
+  StopTransformJobCommand,
+  type Tag,
+} from "@aws-sdk/client-sagemaker";
+import { LAB_TAG_KEY, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
+import type { WorkshopSession } from "./session";
+
+/** Describe/Delete of something already gone answers ValidationException "Could not find ...": not a failure here. */
+const isGone = (error: unknown): boolean =>
+  /could not find|does not exist|not found/i.test((error as Error).message ?? "") ||
+  (error as Error).name === "ResourceNotFound";
+
+async function ignoreGone<T>(action: Promise<T>): Promise<T | undefined> {
+  try {
+    return await action;
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function waitUntilEndpointGone(session: WorkshopSession, endpointName: string): Promise<void> {
+  const pollMs = session.mode === "local" ? 250 : 10_000;
+  const deadline = Date.now() + (session.mode === "local" ? 60_000 : 20 * 60_000);
+  while (Date.now() < deadline) {
+    const found = await ignoreGone(
+      session.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+    );
+    if (!found) return;
+    await sleep(pollMs);
+  }
+  throw new Error(`Endpoint ${endpointName} is still being deleted; run the cleanup cell again in a minute.`);
+}
+
+export interface DeletedResources {
+  endpoints: string[];
+  endpointConfigs: string[];
+  models: string[];
+  stoppedTrainingJobs: string[];
+  stoppedTransformJobs: string[];
+}
+
+const empty = (): DeletedResources => ({
+  endpoints: [],
+  endpointConfigs: [],
+  models: [],
+  stoppedTrainingJobs: [],
+  stoppedTransformJobs: [],
+});
+
+/** Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped. */
+export async function deleteEndpointResources(
+  session: WorkshopSession,
+  endpointName: string,
+): Promise<DeletedResources> {
+  const deleted = empty();
+  const endpoint = await ignoreGone(
+    session.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+  );
+  if (!endpoint) return deleted;
+  const configName = endpoint.EndpointConfigName;
+  await ignoreGone(session.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
+  await waitUntilEndpointGone(session, endpointName);
+  deleted.endpoints.push(endpointName);
+  if (!configName) return deleted;
+  const config = await ignoreGone(
+    session.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
+  );
+  if (
+    await ignoreGone(
+      session.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: configName })),
+    )
+  ) {
+    deleted.endpointConfigs.push(configName);
+  }
+  for (const variant of config?.ProductionVariants ?? []) {
+    if (!variant.ModelName) continue;
+    if (await ignoreGone(session.sagemaker.send(new DeleteModelCommand({ ModelName: variant.ModelName })))) {
+      deleted.models.push(variant.ModelName);
+    }
+  }
+  return deleted;
+}
+
+async function tagsOf(sagemaker: SageMakerClient, arn: string): Promise<Tag[]> {
+  const tags: Tag[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sagemaker.send(new ListTagsCommand({ ResourceArn: arn, NextToken: token }));
+    tags.push(...(page.Tags ?? []));
+    token = page.NextToken;
+  } while (token);
+  return tags;
+}
+
+/** Pages through a List* operation and keeps the (name, arn) pairs. */
+async function listAll<P extends { NextToken?: string }>(
+  fetch: (token: string | undefined) => Promise<P>,
+  pick: (page: P) => { name?: string; arn?: string }[],
+): Promise<{ name: string; arn: string }[]> {
+  const items: { name: string; arn: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetch(token);
+    for (const item of pick(page)) if (item.name && item.arn) items.push({ name: item.name, arn: item.arn });
+    token = page.NextToken;
+  } while (token);
+  return items;
+}
+
+export interface CleanupOptions {
+  /** Only what this lab created (its `ko-sagemaker:lab` tag); default: everything the workshop tagged. */
+  lab?: string;
+  /** Print what was deleted (default true). */
+  verbose?: boolean;
+}
+
+/**
+ * Deletes everything the workshop created that still costs or occupies something: endpoints (then their
+ * configs and models), leftover endpoint configs and models, and stops running training and transform jobs.
+ * Only resources carrying the workshop tag are touched, so other work in the account is safe.
+ * S3 objects (artifacts later labs reuse) are left in place.
+ */
+export async function cleanupWorkshopResources(
+  session: WorkshopSession,
+  options: CleanupOptions = {},
+): Promise<DeletedResources> {
+  const { sagemaker } = session;
+  const ours = async (arn: string): Promise<boolean> => {
+    const tags = await ignoreGone(tagsOf(sagemaker, arn));
+    if (!tags) return false;
+    const has = (key: string, value: string) => tags.some((tag) => tag.Key === key && tag.Value === value);
+    return (
+      has(WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE) &&
+      (options.lab === undefined || has(LAB_TAG_KEY, options.lab))
+    );
+  };
+  const deleted = empty();
+
+  const endpoints = await listAll(
+    (NextToken) => sagemaker.send(new ListEndpointsCommand({ NextToken, MaxResults: 100 })),
+    (page) => (page.Endpoints ?? []).map((e) => ({ name: e.EndpointName, arn: e.EndpointArn })),
+  );
+  for (const endpoint of endpoints) {
+    if (!(await ours(endpoint.arn))) continue;
+    const result = await deleteEndpointResources(session, endpoint.name);
+    deleted.endpoints.push(...result.endpoints);
+    deleted.endpointConfigs.push(...result.endpointConfigs);
+    deleted.models.push(...result.models);
+  }
+
+  const configs = await listAll(
+    (NextToken) => sagemaker.send(new ListEndpointConfigsCommand({ NextToken, MaxResults: 100 })),
+    (page) =>
+      (page.EndpointConfigs ?? []).map((c) => ({ name: c.EndpointConfigName, arn: c.EndpointConfigArn })),
+  );
+  for (const config of configs) {
+    if (deleted.endpointConfigs.includes(config.name) || !(await ours(config.arn))) continue;
+    if (
+      await ignoreGone(sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: config.name })))
+    ) {
+      deleted.endpointConfigs.push(config.name);
+    }
+  }
+
+  const models = await listAll(
+    (NextToken) => sagemaker.send(new ListModelsCommand({ NextToken, MaxResults: 100 })),
+    (page) => (page.Models ?? []).map((m) => ({ name: m.ModelName, arn: m.ModelArn })),
+  );
+  for (const model of models) {
+    if (deleted.models.includes(model.name) || !(await ours(model.arn))) continue;
+    if (await ignoreGone(sagemaker.send(new DeleteModelCommand({ ModelName: model.name })))) {
+      deleted.models.push(model.name);
+    }
+  }
+
+  const training = await listAll(
+    (NextToken) =>
+      sagemaker.send(new ListTrainingJobsCommand({ NextToken, MaxResults: 100, StatusEquals: "InProgress" })),
+    (page) =>
+      (page.TrainingJobSummaries ?? []).map((j) => ({ name: j.TrainingJobName, arn: j.TrainingJobArn })),
+  );
+  for (const job of training) {
+    if (!(await ours(job.arn))) continue;
+    await ignoreGone(sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: job.name })));
+    deleted.stoppedTrainingJobs.push(job.name);
+  }
+
+  const transforms = await listAll(
+    (NextToken) =>
+      sagemaker.send(
+        new ListTransformJobsCommand({ NextToken, MaxResults: 100, StatusEquals: "InProgress" }),
+      ),
+    (page) =>
+      (page.TransformJobSummaries ?? []).map((j) => ({ name: j.TransformJobName, arn: j.TransformJobArn })),
+  );
+  for (const job of transforms) {
+    if (!(await ours(job.arn))) continue;
+    await ignoreGone(sagemaker.send(new StopTransformJobCommand({ TransformJobName: job.name })));
+    deleted.stoppedTransformJobs.push(job.name);
+  }
+
+  if (options.verbose !== false) {
+    const total = Object.values(deleted).reduce((sum, list) => sum + list.length, 0);
+    console.log(
+      total === 0
+        ? `정리 완료: 남은 워크숍 리소스가 없습니다${options.lab ? ` (lab ${options.lab})` : ""}. Nothing left to clean up.`
+        : `정리 완료 (cleanup): ${JSON.stringify(deleted)}`,
+    );
+  }
+  return deleted;
+}

@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+/** Where the SDK clients point: our local SageMaker on 127.0.0.1, or the real AWS services. */
+export type WorkshopMode = "local" | "aws";
+
+export interface WorkshopConfig {
+  mode: WorkshopMode;
+  region: string;
+  /** Execution role the training jobs and models assume. Locally a fixed placeholder ARN. */
+  roleArn?: string;
+  /** Overrides the default bucket `sagemaker-<region>-<account>`. */
+  bucket?: string;
+  /** AWS mode only: the user agreed that cells may create billable resources. Always true locally. */
+  confirmCosts: boolean;
+  /** Local mode: port of local SageMaker (the server's own default when absent). */
+  localPort?: number;
+  /** The file the settings came from, when one was read (shown in error messages). */
+  configFile?: string;
+}
+
+/** The settings file a user may write instead of exporting variables; `.work/` is git-ignored so the role ARN stays private. */
+interface ConfigFile {
+  mode?: string;
+  region?: string;
+  roleArn?: string;
+  bucket?: string;
+  confirmCosts?: boolean;
+  localPort?: number;
+}
+
+/** Local SageMaker accepts any static credentials; these make clear in logs that nothing real was used. */
+// The same region local SageMaker writes into its ARNs (src/local/context.ts).
+export const LOCAL_REGION = "ap-northeast-2";
+export const LOCAL_ACCOUNT_ID = "000000000000";
+export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/LocalSageMakerExecutionRole`;
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local-secret" } as const;
+export const DEFAULT_AWS_REGION = "ap-northeast-2";
+
+/** The repository root, found from this file's place (src/sagemaker or dist/sagemaker) so notebooks in any folder agree. */
+export const projectRoot = (): string => resolve(__dirname, "..", "..");
+
+export const defaultConfigFile = (): string => resolve(projectRoot(), ".work", "config.json");
+
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/;
+
+export class WorkshopConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkshopConfigError";
+  }
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new WorkshopConfigError(
+      `The workshop config file ${path} is not valid JSON (${(error as Error).message}). Fix or delete it.`,
+    );
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new WorkshopConfigError(`The workshop config file ${path} must hold a JSON object.`);
+  }
+  return parsed as ConfigFile;
+}
+
+const truthy = (value: string | undefined): boolean | undefined =>
+  value === undefined || value === "" ? undefined : ["1", "true", "yes", "on"].includes(value.toLowerCase());
+
+function parseMode(value: string, source: string): WorkshopMode {
+  const mode = value.trim().toLowerCase();
+  if (mode === "local" || mode === "aws") return mode;
+  throw new WorkshopConfigError(`${source} is "${value}": use "local" (the default) or "aws".`);
+}
+
+/**
+ * Reads the workshop settings. Environment variables win over the config file:
+ * SM_MODE (local|aws), AWS_REGION / AWS_DEFAULT_REGION, SM_ROLE_ARN, SM_BUCKET, SM_CONFIRM_COSTS,
+ * LOCAL_SAGEMAKER_PORT, and SM_CONFIG_FILE (default `.work/config.json`).
+ * Local mode ignores the region and role: local SageMaker always uses fixed ones.
+ */
+export function loadWorkshopConfig(env: NodeJS.ProcessEnv = process.env): WorkshopConfig {
+  const configFile = env.SM_CONFIG_FILE || defaultConfigFile();
+  const explicitFile = Boolean(env.SM_CONFIG_FILE);
+  if (explicitFile && !existsSync(configFile)) {
+    throw new WorkshopConfigError(`SM_CONFIG_FILE points at ${configFile}, which does not exist.`);
+  }
+  const file = existsSync(configFile) ? readConfigFile(configFile) : {};
+  const fileNote = existsSync(configFile) ? configFile : undefined;
+
+  const mode = env.SM_MODE
+    ? parseMode(env.SM_MODE, "SM_MODE")
+    : file.mode
+      ? parseMode(file.mode, `"mode" in ${configFile}`)
+      : "local";
+  const portText =
+    env.LOCAL_SAGEMAKER_PORT ?? (file.localPort === undefined ? undefined : String(file.localPort));
+  const localPort = portText === undefined || portText === "" ? undefined : Number(portText);
+  if (localPort !== undefined && (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535)) {
+    throw new WorkshopConfigError(`The local SageMaker port "${portText}" is not a port number (1-65535).`);
+  }
+
+  if (mode === "local") {
+    return {
+      mode,
+      region: LOCAL_REGION,
+      roleArn: LOCAL_ROLE_ARN,
+      bucket: env.SM_BUCKET || file.bucket,
+      confirmCosts: true,
+      localPort,
+      configFile: fileNote,
+    };
+  }
+
+  const roleArn = env.SM_ROLE_ARN || file.roleArn;
+  if (roleArn !== undefined && !ROLE_ARN_PATTERN.test(roleArn)) {
+    throw new WorkshopConfigError(
+      `The execution role "${roleArn}" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>).`,
+    );
+  }
+  return {
+    mode,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || file.region || DEFAULT_AWS_REGION,
+    roleArn,
+    bucket: env.SM_BUCKET || file.bucket,
+    confirmCosts: truthy(env.SM_CONFIRM_COSTS) ?? file.confirmCosts === true,
+    configFile: fileNote,
+  };
+}
+
+/** The execution role, or an error that says where to put one. */
+export function requireRoleArn(config: WorkshopConfig): string {
+  if (config.roleArn) return config.roleArn;
+  throw new WorkshopConfigError(
+    "AWS mode needs a SageMaker execution role: set SM_ROLE_ARN=arn:aws:iam::<account>:role/<name> " +
+      `or put {"roleArn": "..."} in ${config.configFile ?? defaultConfigFile()}. ` +
+      "The role needs AmazonSageMakerFullAccess and access to the workshop bucket.",
+  );
+}

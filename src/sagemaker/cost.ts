@@ -1,0 +1,83 @@
+import type { WorkshopConfig } from "./config";
+
+/**
+ * Approximate on-demand SageMaker prices in USD per instance-hour (us-east-1 list prices; Seoul is about
+ * 10-25% higher). They are for planning a lab, not billing: the AWS pricing page is the authority.
+ */
+const PRICE_PER_HOUR: Readonly<Record<string, number>> = {
+  "ml.t2.medium": 0.056,
+  "ml.m5.large": 0.115,
+  "ml.m5.xlarge": 0.23,
+  "ml.m5.2xlarge": 0.461,
+  "ml.c5.large": 0.102,
+  "ml.c5.xlarge": 0.204,
+  "ml.c5.2xlarge": 0.408,
+  "ml.g4dn.xlarge": 0.736,
+  "ml.g4dn.2xlarge": 0.94,
+  "ml.g4dn.12xlarge": 4.89,
+  "ml.g5.xlarge": 1.408,
+  "ml.g5.2xlarge": 1.515,
+  "ml.g5.12xlarge": 7.09,
+  "ml.p3.2xlarge": 3.825,
+  "ml.p3.16xlarge": 28.152,
+  "ml.p4d.24xlarge": 37.688,
+};
+
+export const instancePricePerHour = (instanceType: string): number | undefined =>
+  PRICE_PER_HOUR[instanceType];
+
+export interface CostItem {
+  /** What the cell creates, e.g. "training job" or "real-time endpoint". */
+  what: string;
+  instanceType: string;
+  instanceCount?: number;
+  /** Expected run time; endpoints bill until deleted, so leave it out for them. */
+  hours?: number;
+}
+
+const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
+
+/**
+ * The sentence a lab prints before a cell creates something. Local mode costs nothing and says so;
+ * AWS mode names the instance, its hourly price and, for jobs, an estimate.
+ */
+export function costNotice(config: WorkshopConfig, items: CostItem[]): string {
+  if (config.mode === "local") {
+    return `로컬 모드: ${items.map((item) => item.what).join(", ")}은(는) 이 컴퓨터에서 실행되며 비용이 들지 않습니다. (local mode: free)`;
+  }
+  const lines = items.map((item) => {
+    const count = item.instanceCount ?? 1;
+    const price = instancePricePerHour(item.instanceType);
+    const rate = price === undefined ? "price unknown: check the SageMaker pricing page" : `${usd(price)}/h`;
+    const estimate =
+      price !== undefined && item.hours !== undefined
+        ? `, about ${usd(price * count * item.hours)} for ${item.hours} h`
+        : price !== undefined
+          ? ", billed every hour until deleted"
+          : "";
+    return `- ${item.what}: ${count} × ${item.instanceType} (${rate}${estimate})`;
+  });
+  const consent = config.confirmCosts
+    ? "SM_CONFIRM_COSTS is set: the next cells will create these resources."
+    : 'Nothing will be created until you opt in: set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in the config file) and re-run.';
+  return [`AWS 모드 비용 안내 (${config.region}, approximate on-demand prices):`, ...lines, consent].join(
+    "\n",
+  );
+}
+
+export class CostConsentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CostConsentError";
+  }
+}
+
+/** Every helper that creates a billable resource calls this first: in AWS mode nothing happens without consent. */
+export function assertCostConsent(config: WorkshopConfig, what: string): void {
+  if (config.mode === "aws" && !config.confirmCosts) {
+    throw new CostConsentError(
+      `Not creating ${what} on AWS: it costs money and you have not opted in. ` +
+        'Read the cost notice above, then set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in .work/config.json) and re-run.',
+    );
+  }
+}

@@ -1,0 +1,277 @@
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  type CreateEndpointConfigCommandInput,
+  type CreateEndpointInput,
+  CreateModelCommand,
+  type CreateModelCommandInput,
+  DescribeEndpointCommand,
+  type DescribeEndpointCommandOutput,
+  type ProductionVariantInstanceType,
+  type Tag,
+} from "@aws-sdk/client-sagemaker";
+import * as tar from "tar";
+import { assertCostConsent } from "./cost";
+import { huggingFaceImageUri } from "./image-uris";
+import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
+import { Predictor, type PredictorOptions } from "./predictor";
+import { downloadFile, parseS3Uri, uploadFile } from "./s3";
+import type { WorkshopSession } from "./session";
+
+export interface ModelOptions {
+  imageUri: string;
+  /** `s3://.../model.tar.gz`; absent for a model the container fetches itself (the Hub). */
+  modelData?: string;
+  environment?: Record<string, string>;
+  name?: string;
+  lab?: string;
+  tags?: Tag[];
+  roleArn?: string;
+}
+
+export interface DeployOptions extends PredictorOptions {
+  instanceType: string;
+  initialInstanceCount?: number;
+  endpointName?: string;
+  variantName?: string;
+  wait?: boolean;
+  /** Seconds between DescribeEndpoint polls (default 1 locally, 15 on AWS). */
+  pollSeconds?: number;
+  onStatus?: (status: EndpointStatusChange) => void;
+}
+
+export interface EndpointStatusChange {
+  status: string;
+  elapsedSeconds: number;
+  failureReason?: string;
+}
+
+export function buildCreateModelRequest(
+  name: string,
+  roleArn: string,
+  options: Pick<ModelOptions, "imageUri" | "modelData" | "environment">,
+  tags: Tag[],
+): CreateModelCommandInput {
+  return {
+    ModelName: assertSageMakerName(name, "model"),
+    ExecutionRoleArn: roleArn,
+    PrimaryContainer: {
+      Image: options.imageUri,
+      ...(options.modelData ? { ModelDataUrl: options.modelData } : {}),
+      ...(options.environment && Object.keys(options.environment).length
+        ? { Environment: options.environment }
+        : {}),
+    },
+    Tags: tags,
+  };
+}
+
+export function buildEndpointConfigRequest(
+  name: string,
+  modelName: string,
+  options: { instanceType: string; initialInstanceCount?: number; variantName?: string },
+  tags: Tag[],
+): CreateEndpointConfigCommandInput {
+  return {
+    EndpointConfigName: assertSageMakerName(name, "endpoint config"),
+    ProductionVariants: [
+      {
+        VariantName: options.variantName ?? "AllTraffic",
+        ModelName: modelName,
+        InstanceType: options.instanceType as ProductionVariantInstanceType,
+        InitialInstanceCount: options.initialInstanceCount ?? 1,
+        InitialVariantWeight: 1,
+      },
+    ],
+    Tags: tags,
+  };
+}
+
+export function buildCreateEndpointRequest(
+  name: string,
+  configName: string,
+  tags: Tag[],
+): CreateEndpointInput {
+  return { EndpointName: assertSageMakerName(name, "endpoint"), EndpointConfigName: configName, Tags: tags };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Polls DescribeEndpoint until InService (or an error for Failed), reporting each status once. */
+export async function waitForEndpoint(
+  session: WorkshopSession,
+  endpointName: string,
+  options: Pick<DeployOptions, "pollSeconds" | "onStatus"> = {},
+): Promise<DescribeEndpointCommandOutput> {
+  const pollMs = (options.pollSeconds ?? (session.mode === "local" ? 0.5 : 15)) * 1000;
+  const onStatus =
+    options.onStatus ??
+    ((change: EndpointStatusChange) =>
+      console.log(
+        `[${change.elapsedSeconds.toFixed(0).padStart(4)} s] endpoint ${endpointName}: ${change.status}`,
+      ));
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    const description = await session.sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: endpointName }),
+    );
+    const status = description.EndpointStatus ?? "Unknown";
+    if (status !== last) {
+      last = status;
+      onStatus({
+        status,
+        elapsedSeconds: (Date.now() - started) / 1000,
+        failureReason: description.FailureReason,
+      });
+    }
+    if (status === "InService") return description;
+    if (status === "Failed" || status === "OutOfService") {
+      throw new Error(
+        `Endpoint ${endpointName} is ${status}: ${description.FailureReason ?? "no reason given"}`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** A model definition (image + artifact + environment), like the Python SDK's Model. */
+export class SageMakerModel {
+  readonly options: ModelOptions;
+  /** Set once CreateModel succeeded. */
+  modelName?: string;
+
+  constructor(
+    readonly session: WorkshopSession,
+    options: ModelOptions,
+  ) {
+    this.options = options;
+  }
+
+  /** Sends CreateModel once; later calls reuse the model. */
+  async create(): Promise<string> {
+    if (this.modelName) return this.modelName;
+    const name = this.options.name ?? uniqueName(baseName(this.options));
+    const request = buildCreateModelRequest(
+      name,
+      this.options.roleArn ?? this.session.roleArn(),
+      this.options,
+      workshopTags(this.options.lab, this.options.tags),
+    );
+    await this.session.sagemaker.send(new CreateModelCommand(request));
+    this.modelName = name;
+    return name;
+  }
+
+  /** Creates the model, an endpoint config and an endpoint, waits until InService, and returns a Predictor. */
+  async deploy(options: DeployOptions): Promise<Predictor> {
+    const endpointName = options.endpointName ?? uniqueName(baseName(this.options));
+    assertSageMakerName(endpointName, "endpoint");
+    assertCostConsent(
+      this.session.config,
+      `endpoint ${endpointName} (${options.initialInstanceCount ?? 1} × ${options.instanceType}, billed until deleted)`,
+    );
+    const tags = workshopTags(this.options.lab, this.options.tags);
+    const modelName = await this.create();
+    await this.session.sagemaker.send(
+      new CreateEndpointConfigCommand(buildEndpointConfigRequest(endpointName, modelName, options, tags)),
+    );
+    await this.session.sagemaker.send(
+      new CreateEndpointCommand(buildCreateEndpointRequest(endpointName, endpointName, tags)),
+    );
+    if (options.wait !== false) await waitForEndpoint(this.session, endpointName, options);
+    return new Predictor(this.session, endpointName, options);
+  }
+}
+
+function baseName(options: ModelOptions): string {
+  const hub = options.environment?.HF_MODEL_ID;
+  return hub
+    ? (hub.split("/").pop() ?? "hf-model")
+    : options.lab
+      ? `ko-sagemaker-${options.lab.replace(/\./g, "-")}`
+      : "ko-sagemaker-model";
+}
+
+export interface HuggingFaceModelOptions extends Omit<ModelOptions, "imageUri"> {
+  transformersVersion?: string;
+  pytorchVersion?: string;
+  /** Leave out to resolve the HF inference DLC for the session's region and `instanceType`. */
+  imageUri?: string;
+  /** Used to choose the cpu or gpu image (default cpu). */
+  instanceType?: string;
+  /** Deploy straight from the Hugging Face Hub (AWS only): sets HF_MODEL_ID and HF_TASK. */
+  hubModelId?: string;
+  hubTask?: string;
+}
+
+export class OfflineHubModelError extends Error {
+  constructor(modelId: string) {
+    super(
+      `The Hugging Face Hub model "${modelId}" cannot be deployed in local mode: local SageMaker runs offline and ` +
+        "cannot download it. Deploy a model.tar.gz from S3 instead (train one in lab 3.3), or run this cell with SM_MODE=aws.",
+    );
+    this.name = "OfflineHubModelError";
+  }
+}
+
+/**
+ * The Hugging Face flavour: resolves the HF inference DLC. Zero-code from an artifact (`config.json` + weights
+ * at the archive root), with a `code/inference.*` handler (see `repackModelWithCode`), or from the Hub on AWS.
+ */
+export class HuggingFaceModel extends SageMakerModel {
+  constructor(session: WorkshopSession, options: HuggingFaceModelOptions) {
+    if (options.hubModelId && session.mode === "local") throw new OfflineHubModelError(options.hubModelId);
+    if (!options.hubModelId && !options.modelData) {
+      throw new Error("A HuggingFaceModel needs modelData (an s3://.../model.tar.gz) or hubModelId.");
+    }
+    const imageUri =
+      options.imageUri ??
+      huggingFaceImageUri({
+        scope: "inference",
+        region: session.region,
+        transformersVersion: options.transformersVersion,
+        pytorchVersion: options.pytorchVersion,
+        instanceType: options.instanceType ?? "ml.m5.xlarge",
+      });
+    const environment = {
+      ...(options.hubModelId
+        ? { HF_MODEL_ID: options.hubModelId, HF_TASK: options.hubTask ?? "text-classification" }
+        : {}),
+      ...(options.environment ?? {}),
+    };
+    super(session, { ...options, imageUri, environment });
+  }
+}
+
+/**
+ * Adds an inference handler to a model artifact, as the Python SDK's repack does: downloads model.tar.gz,
+ * puts the files of `codeDir` under `code/`, and uploads the new archive to `target`.
+ */
+export async function repackModelWithCode(
+  session: WorkshopSession,
+  modelData: string,
+  codeDir: string,
+  target: string,
+): Promise<string> {
+  parseS3Uri(target);
+  const codeInfo = await stat(codeDir).catch(() => undefined);
+  if (!codeInfo?.isDirectory()) throw new Error(`The handler folder "${codeDir}" does not exist.`);
+  const work = await mkdtemp(join(tmpdir(), "ko-sagemaker-repack-"));
+  try {
+    const original = await downloadFile(session.s3, modelData, join(work, "model.tar.gz"));
+    const tree = join(work, "model");
+    await mkdir(tree, { recursive: true });
+    // node-tar refuses absolute paths and `..` entries by default: an archive cannot write outside `tree`.
+    await tar.x({ file: original, cwd: tree });
+    await cp(codeDir, join(tree, "code"), { recursive: true });
+    const repacked = join(work, "repacked.tar.gz");
+    await tar.c({ gzip: true, file: repacked, cwd: tree, portable: true }, await readdir(tree));
+    return await uploadFile(session.s3, repacked, target);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

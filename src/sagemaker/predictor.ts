@@ -1,0 +1,120 @@
+import { performance } from "node:perf_hooks";
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  type InvokeEndpointCommandOutput,
+} from "@aws-sdk/client-sagemaker-runtime";
+import {
+  type Deserializer,
+  deserializerFor,
+  jsonDeserializer,
+  jsonSerializer,
+  type Serializer,
+} from "./serializers";
+import type { WorkshopSession } from "./session";
+
+export interface PredictOptions {
+  targetVariant?: string;
+  customAttributes?: string;
+  inferenceId?: string;
+  /** Override the serializer's Content-Type / the deserializer's Accept for one call. */
+  contentType?: string;
+  accept?: string;
+}
+
+export interface Prediction<T = unknown> {
+  result: T;
+  /** The production variant that answered (x-Amzn-Invoked-Production-Variant). */
+  variant?: string;
+  /** Client-side round trip of InvokeEndpoint in milliseconds. */
+  latencyMs: number;
+  contentType?: string;
+}
+
+/**
+ * An InvokeEndpoint failure with what the runtime answered: `code` is the AWS error code
+ * (ValidationError, ModelError, ModelNotReadyException, ServiceUnavailable, ...), `statusCode` its HTTP status,
+ * and for ModelError the container's own status and message.
+ */
+export class EndpointInvocationError extends Error {
+  readonly code: string;
+  readonly statusCode?: number;
+  readonly originalStatusCode?: number;
+  readonly originalMessage?: string;
+  readonly logStreamArn?: string;
+
+  constructor(
+    readonly endpointName: string,
+    cause: unknown,
+  ) {
+    const error = cause as Error & {
+      $metadata?: { httpStatusCode?: number };
+      OriginalStatusCode?: number;
+      OriginalMessage?: string;
+      LogStreamArn?: string;
+    };
+    const code = error.name || "UnknownError";
+    super(`${code} from endpoint ${endpointName}: ${error.OriginalMessage ?? error.message}`, { cause });
+    this.name = "EndpointInvocationError";
+    this.code = code;
+    this.statusCode = error.$metadata?.httpStatusCode;
+    this.originalStatusCode = error.OriginalStatusCode;
+    this.originalMessage = error.OriginalMessage;
+    this.logStreamArn = error.LogStreamArn;
+  }
+}
+
+export interface PredictorOptions {
+  serializer?: Serializer;
+  /** Default JSON; pass `null`-free deserializers only. */
+  deserializer?: Deserializer;
+}
+
+/** Sends requests to a real-time endpoint, as the Python SDK's Predictor does, and times each round trip. */
+export class Predictor<T = unknown> {
+  readonly serializer: Serializer;
+  readonly deserializer: Deserializer;
+
+  constructor(
+    readonly session: WorkshopSession,
+    readonly endpointName: string,
+    options: PredictorOptions = {},
+  ) {
+    this.serializer = options.serializer ?? jsonSerializer;
+    this.deserializer = options.deserializer ?? jsonDeserializer;
+  }
+
+  /** The InvokeEndpoint request for `data`, built without sending it. */
+  buildRequest(data: unknown, options: PredictOptions = {}): InvokeEndpointCommandInput {
+    return {
+      EndpointName: this.endpointName,
+      Body: this.serializer.serialize(data),
+      ContentType: options.contentType ?? this.serializer.contentType,
+      Accept: options.accept ?? this.deserializer.accept,
+      TargetVariant: options.targetVariant,
+      CustomAttributes: options.customAttributes,
+      InferenceId: options.inferenceId,
+    };
+  }
+
+  async predict(data: unknown, options: PredictOptions = {}): Promise<Prediction<T>> {
+    const request = this.buildRequest(data, options);
+    const started = performance.now();
+    let response: InvokeEndpointCommandOutput;
+    try {
+      response = await this.session.runtime.send(new InvokeEndpointCommand(request));
+    } catch (error) {
+      throw new EndpointInvocationError(this.endpointName, error);
+    }
+    const latencyMs = performance.now() - started;
+    const body = response.Body ?? new Uint8Array();
+    const deserializer =
+      this.deserializer.accept === "*/*" ? deserializerFor(response.ContentType) : this.deserializer;
+    return {
+      result: deserializer.deserialize(body, response.ContentType) as T,
+      variant: response.InvokedProductionVariant,
+      latencyMs,
+      contentType: response.ContentType,
+    };
+  }
+}

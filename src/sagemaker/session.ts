@@ -1,0 +1,145 @@
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CreateBucketCommand,
+  type CreateBucketCommandInput,
+  HeadBucketCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { ensureLocalSageMaker } from "../local";
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  loadWorkshopConfig,
+  requireRoleArn,
+  type WorkshopConfig,
+  type WorkshopMode,
+} from "./config";
+
+/** Everything a lab needs to talk to SageMaker: the four SDK clients, the bucket, the role. */
+export interface WorkshopSession {
+  readonly config: WorkshopConfig;
+  readonly mode: WorkshopMode;
+  readonly region: string;
+  /** Set in local mode: where local SageMaker answers. */
+  readonly localUrl?: string;
+  readonly sagemaker: SageMakerClient;
+  readonly runtime: SageMakerRuntimeClient;
+  readonly s3: S3Client;
+  readonly logs: CloudWatchLogsClient;
+  /** The execution role ARN (a clear error in AWS mode when none is configured). */
+  roleArn(): string;
+  accountId(): Promise<string>;
+  /** `sagemaker-<region>-<account>` (or the configured one), created when absent. */
+  defaultBucket(): Promise<string>;
+}
+
+interface ClientSettings {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Creates the SDK clients for one mode; exported so tests can build AWS-mode clients without sending anything. */
+export function createClients(settings: ClientSettings) {
+  return {
+    sagemaker: new SageMakerClient(settings),
+    runtime: new SageMakerRuntimeClient(settings),
+    // Local SageMaker serves S3 path-style on its one port (there is no bucket.host DNS on 127.0.0.1).
+    s3: new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }),
+    logs: new CloudWatchLogsClient(settings),
+  };
+}
+
+export interface CreateSessionOptions {
+  config?: WorkshopConfig;
+  /** Local mode: use this URL instead of starting or attaching to local SageMaker. */
+  localUrl?: string;
+}
+
+/**
+ * Opens a session. Local mode attaches to a running local SageMaker (or starts one in the background);
+ * AWS mode uses the default credential chain and the configured region, and sends nothing until asked.
+ */
+export async function createSession(options: CreateSessionOptions = {}): Promise<WorkshopSession> {
+  const config = options.config ?? loadWorkshopConfig();
+  if (config.mode === "local") {
+    const localUrl =
+      options.localUrl ??
+      (await ensureLocalSageMaker(config.localPort === undefined ? {} : { port: config.localPort })).url;
+    const clients = createClients({
+      region: config.region,
+      endpoint: localUrl,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    return buildSession(config, clients, async () => LOCAL_ACCOUNT_ID, localUrl);
+  }
+  const clients = createClients({ region: config.region });
+  const sts = new STSClient({ region: config.region });
+  let account: Promise<string> | undefined;
+  const accountId = () => {
+    account ??= sts.send(new GetCallerIdentityCommand({})).then((identity) => {
+      if (!identity.Account) throw new Error("STS GetCallerIdentity returned no account id.");
+      return identity.Account;
+    });
+    return account;
+  };
+  return buildSession(config, clients, accountId);
+}
+
+/** The Python SDK's default bucket name. */
+export const defaultBucketName = (region: string, account: string): string =>
+  `sagemaker-${region}-${account}`;
+
+/** us-east-1 is the one region where CreateBucket must not name a location constraint. */
+export function createBucketRequest(bucket: string, region: string): CreateBucketCommandInput {
+  return region === "us-east-1"
+    ? { Bucket: bucket }
+    : {
+        Bucket: bucket,
+        CreateBucketConfiguration: { LocationConstraint: region as never },
+      };
+}
+
+function buildSession(
+  config: WorkshopConfig,
+  clients: ReturnType<typeof createClients>,
+  accountId: () => Promise<string>,
+  localUrl?: string,
+): WorkshopSession {
+  let bucket: Promise<string> | undefined;
+  const ensureBucket = async (): Promise<string> => {
+    const name = config.bucket ?? defaultBucketName(config.region, await accountId());
+    try {
+      await clients.s3.send(new HeadBucketCommand({ Bucket: name }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 404) {
+        throw new Error(
+          `Cannot use the bucket "${name}" (${(error as Error).name}: ${(error as Error).message}). ` +
+            "If it belongs to another account, set SM_BUCKET to a bucket of yours.",
+        );
+      }
+      await clients.s3.send(new CreateBucketCommand(createBucketRequest(name, config.region)));
+    }
+    return name;
+  };
+  return {
+    config,
+    mode: config.mode,
+    region: config.region,
+    localUrl,
+    ...clients,
+    roleArn: () => requireRoleArn(config),
+    accountId,
+    defaultBucket() {
+      bucket ??= ensureBucket().catch((error) => {
+        bucket = undefined;
+        throw error;
+      });
+      return bucket;
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it } from "vitest";
+import { validateSageMakerInput } from "../../src/local/services/sagemaker/validation";
+import type { WorkshopConfig } from "../../src/sagemaker/config";
+import { CostConsentError } from "../../src/sagemaker/cost";
+import { buildTrainingJobRequest, HuggingFaceEstimator } from "../../src/sagemaker/estimator";
+import {
+  buildCreateEndpointRequest,
+  buildCreateModelRequest,
+  buildEndpointConfigRequest,
+  HuggingFaceModel,
+} from "../../src/sagemaker/model";
+import { workshopTags } from "../../src/sagemaker/naming";
+import { Predictor } from "../../src/sagemaker/predictor";
+import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
+import { createSession } from "../../src/sagemaker/session";
+
+const ROLE = "arn:aws:iam::111122223333:role/SageMakerWorkshopRole";
+const awsConfig = (confirmCosts: boolean): WorkshopConfig => ({
+  mode: "aws",
+  region: "ap-northeast-2",
+  roleArn: ROLE,
+  confirmCosts,
+});
+
+/** Builds every AWS-mode request offline and checks it against SageMaker's Smithy input shapes; nothing is sent. */
+describe("AWS-mode requests", () => {
+  it("the HF DLC KoELECTRA training job is a valid CreateTrainingJob with Python-SDK hyperparameters", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const estimator = new HuggingFaceEstimator(session, {
+      entryPoint: "train.py",
+      sourceDir: "labs/3_Training/scripts",
+      instanceType: "ml.g5.2xlarge",
+      instanceCount: 2,
+      baseJobName: "koelectra-nsmc",
+      lab: "3.3",
+      hyperparameters: { model_id: "monologg/koelectra-small-v3-discriminator", epochs: 1, fp16: true },
+      metricDefinitions: [{ Name: "eval_accuracy", Regex: "eval_accuracy=([0-9.]+)" }],
+      distribution: { torch_distributed: { enabled: true } },
+    });
+    const request = estimator.trainingJobRequest({
+      jobName: "koelectra-nsmc-2026-11-21-09-00-00-000",
+      submitDirectory:
+        "s3://sagemaker-ap-northeast-2-111122223333/koelectra-nsmc-2026-11-21-09-00-00-000/source/sourcedir.tar.gz",
+      channels: { train: "s3://sagemaker-ap-northeast-2-111122223333/nsmc/train" },
+      bucket: "sagemaker-ap-northeast-2-111122223333",
+    });
+    expect(() => validateSageMakerInput("CreateTrainingJob", request)).not.toThrow();
+    expect(request.AlgorithmSpecification?.TrainingImage).toMatch(
+      /^763104351884\.dkr\.ecr\.ap-northeast-2\.amazonaws\.com\/huggingface-pytorch-training:/,
+    );
+    expect(request.HyperParameters).toMatchObject({
+      model_id: '"monologg/koelectra-small-v3-discriminator"',
+      epochs: "1",
+      fp16: "true",
+      sagemaker_program: '"train.py"',
+      sagemaker_submit_directory: expect.stringMatching(/^"s3:\/\/.*sourcedir\.tar\.gz"$/),
+      sagemaker_torch_distributed_enabled: "true",
+      sagemaker_instance_type: '"ml.g5.2xlarge"',
+      sagemaker_region: '"ap-northeast-2"',
+    });
+    expect(request.OutputDataConfig?.S3OutputPath).toBe(
+      "s3://sagemaker-ap-northeast-2-111122223333/koelectra-nsmc/output",
+    );
+    expect(request.Tags).toEqual(workshopTags("3.3"));
+  });
+
+  it("smdistributed data parallel sets the flags the DLC launcher reads", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const estimator = new HuggingFaceEstimator(session, {
+      entryPoint: "train.py",
+      sourceDir: ".",
+      instanceType: "ml.p4d.24xlarge",
+      distribution: { smdistributed: { dataparallel: { enabled: true } } },
+    });
+    expect(estimator.hyperparameters()).toEqual({
+      sagemaker_distributed_dataparallel_enabled: true,
+      sagemaker_instance_type: "ml.p4d.24xlarge",
+      sagemaker_distributed_dataparallel_custom_mpi_options: "",
+    });
+  });
+
+  it("an invalid job name or instance type is caught by the service model before anything is sent", () => {
+    expect(() =>
+      buildTrainingJobRequest({
+        jobName: "bad_name!",
+        roleArn: ROLE,
+        region: "ap-northeast-2",
+        imageUri: "x",
+        entryPoint: "train.py",
+        submitDirectory: "s3://b/k",
+        instanceType: "ml.g5.xlarge",
+        instanceCount: 1,
+        channels: {},
+        outputPath: "s3://b/out",
+        hyperparameters: {},
+        maxRuntimeSeconds: 3600,
+        volumeSizeGB: 30,
+        tags: [],
+      }),
+    ).toThrow(/bad_name!.*letters, digits and hyphens/);
+    const request = buildTrainingJobRequest({
+      jobName: "ok",
+      roleArn: ROLE,
+      region: "ap-northeast-2",
+      imageUri: "x",
+      entryPoint: "train.py",
+      submitDirectory: "s3://b/k",
+      instanceType: "ml.gpu.huge",
+      instanceCount: 1,
+      channels: {},
+      outputPath: "s3://b/out",
+      hyperparameters: {},
+      maxRuntimeSeconds: 3600,
+      volumeSizeGB: 30,
+      tags: [],
+    });
+    expect(() => validateSageMakerInput("CreateTrainingJob", request)).toThrow(/ml\.gpu\.huge/);
+  });
+
+  it("deploying an artifact builds valid CreateModel, CreateEndpointConfig and CreateEndpoint requests", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const model = new HuggingFaceModel(session, {
+      modelData: "s3://sagemaker-ap-northeast-2-111122223333/koelectra-nsmc/output/job/output/model.tar.gz",
+      instanceType: "ml.m5.xlarge",
+      lab: "4.1",
+    });
+    const tags = workshopTags("4.1");
+    const modelRequest = buildCreateModelRequest("koelectra-nsmc", ROLE, model.options, tags);
+    const configRequest = buildEndpointConfigRequest(
+      "koelectra-nsmc",
+      "koelectra-nsmc",
+      { instanceType: "ml.m5.xlarge" },
+      tags,
+    );
+    const endpointRequest = buildCreateEndpointRequest("koelectra-nsmc", "koelectra-nsmc", tags);
+    expect(() => validateSageMakerInput("CreateModel", modelRequest)).not.toThrow();
+    expect(() => validateSageMakerInput("CreateEndpointConfig", configRequest)).not.toThrow();
+    expect(() => validateSageMakerInput("CreateEndpoint", endpointRequest)).not.toThrow();
+    expect(modelRequest.PrimaryContainer?.Image).toContain(
+      "huggingface-pytorch-inference:2.6.0-transformers4.51.3-cpu",
+    );
+  });
+
+  it("a Hub model carries HF_MODEL_ID/HF_TASK and no artifact", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const model = new HuggingFaceModel(session, {
+      hubModelId: "daekeun-ml/koelectra-small-v3-nsmc",
+      lab: "4.1",
+    });
+    const request = buildCreateModelRequest("koelectra-hub", ROLE, model.options, workshopTags("4.1"));
+    expect(() => validateSageMakerInput("CreateModel", request)).not.toThrow();
+    expect(request.PrimaryContainer?.Environment).toEqual({
+      HF_MODEL_ID: "daekeun-ml/koelectra-small-v3-nsmc",
+      HF_TASK: "text-classification",
+    });
+    expect(request.PrimaryContainer?.ModelDataUrl).toBeUndefined();
+  });
+
+  it("InvokeEndpoint requests carry the serializer's content type and the variant", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const predictor = new Predictor(session, "koelectra-nsmc", { serializer: jsonLinesSerializer });
+    const request = predictor.buildRequest([{ text: ["최고의 영화"] }], { targetVariant: "Blue" });
+    expect(request).toMatchObject({
+      EndpointName: "koelectra-nsmc",
+      ContentType: "application/jsonlines",
+      Accept: "application/json",
+      TargetVariant: "Blue",
+    });
+    expect(new TextDecoder().decode(request.Body as Uint8Array)).toBe('{"text":["최고의 영화"]}\n');
+  });
+
+  it("nothing billable is created in AWS mode until the user opts in", async () => {
+    const session = await createSession({ config: awsConfig(false) });
+    const estimator = new HuggingFaceEstimator(session, {
+      entryPoint: "train.py",
+      sourceDir: "labs/3_Training/scripts",
+      instanceType: "ml.g5.xlarge",
+    });
+    await expect(estimator.fit({ train: "s3://b/train" })).rejects.toThrow(CostConsentError);
+    const model = new HuggingFaceModel(session, { modelData: "s3://b/model.tar.gz" });
+    await expect(model.deploy({ instanceType: "ml.m5.xlarge" })).rejects.toThrow(/SM_CONFIRM_COSTS=1/);
+  });
+
+  it("a Hub model in local mode says it cannot be reached offline", async () => {
+    const session = await createSession({
+      config: { mode: "local", region: "ap-northeast-2", roleArn: ROLE, confirmCosts: true },
+      localUrl: "http://127.0.0.1:1",
+    });
+    expect(() => new HuggingFaceModel(session, { hubModelId: "daekeun-ml/koelectra-small-v3-nsmc" })).toThrow(
+      /offline.*SM_MODE=aws/,
+    );
+  });
+});
