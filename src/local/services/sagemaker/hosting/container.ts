@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import { Agent, request } from "node:http";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ContainerMessage } from "../../../../containers/inference/main";
+import { type ChildExit, SupervisedChild } from "../../../supervisor";
+
+/**
+ * One variant instance: a child process running the built-in inference server, supervised. A container that
+ * dies after it served is restarted; one that dies CRASH_LIMIT times within CRASH_WINDOW_MS is given up on,
+ * and the endpoint learns why through onGiveUp.
+ */
+
+export const CRASH_LIMIT = 3;
+export const CRASH_WINDOW_MS = 60_000;
+
+const PROJECT_ROOT = resolve(__dirname, "../../../../..");
+const RUNNING_FROM_SOURCE = __filename.endsWith(".ts");
+const SERVER_ENTRY = join(
+  PROJECT_ROOT,
+  RUNNING_FROM_SOURCE ? "src" : "dist",
+  "containers/inference",
+  RUNNING_FROM_SOURCE ? "main.ts" : "main.js",
+);
+
+export type ContainerState = "starting" | "ready" | "down" | "stopped";
+
+export interface ContainerOptions {
+  instanceId: string;
+  modelDir: string;
+  /** The model's Environment plus the hosting variables (SAGEMAKER_PROGRAM, ...). */
+  environment: Record<string, string>;
+  startupTimeoutMs: number;
+  log(lines: string[]): void;
+  onGiveUp(reason: string): void;
+}
+
+export const newInstanceId = (): string => `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
+
+export class InferenceContainer {
+  state: ContainerState = "starting";
+  port = 0;
+  /** Keep-alive connections to the container: a new TCP connection per invocation would cost more than the model. */
+  readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private child: SupervisedChild | undefined;
+  private readonly deaths: number[] = [];
+  private lastLines: string[] = [];
+
+  constructor(private readonly options: ContainerOptions) {}
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.alive ? this.child.pid : undefined;
+  }
+
+  /** Starts the server and waits for its first healthy /ping. Rejects with the reason when it cannot start. */
+  async start(): Promise<void> {
+    await this.boot();
+  }
+
+  async stop(): Promise<void> {
+    this.state = "stopped";
+    await this.child?.stop();
+    this.agent.destroy();
+  }
+
+  private boot(): Promise<void> {
+    this.state = "starting";
+    this.lastLines = [];
+    return new Promise<void>((resolveStart, rejectStart) => {
+      let settled = false;
+      const settle = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) rejectStart(error);
+        else resolveStart();
+      };
+      const timer = setTimeout(() => {
+        settle(
+          new Error(`the container did not answer /ping within ${this.options.startupTimeoutMs / 1000} s`),
+        );
+        void this.child?.stop();
+      }, this.options.startupTimeoutMs);
+      const child = new SupervisedChild({
+        command: process.execPath,
+        args: RUNNING_FROM_SOURCE
+          ? ["--import", pathToFileURL(require.resolve("tsx")).href, SERVER_ENTRY]
+          : [SERVER_ENTRY],
+        cwd: this.options.modelDir,
+        env: containerEnvironment(this.options),
+        ipc: true,
+        onLine: (_stream, line) => {
+          this.lastLines.push(line);
+          if (this.lastLines.length > 5) this.lastLines.shift();
+          this.options.log([line]);
+        },
+        onMessage: (message) => {
+          const report = message as ContainerMessage;
+          if (report.type === "failed") settle(new Error(report.message));
+          if (report.type !== "listening") return;
+          this.port = report.port;
+          ping(this.port, this.agent).then(
+            () => {
+              if (this.state === "stopped" || settled) return;
+              this.state = "ready";
+              settle();
+            },
+            (error: Error) => settle(new Error(`the container's /ping failed: ${error.message}`)),
+          );
+        },
+        onExit: (exit) => {
+          settle(
+            new Error(`the container exited (${describeExit(exit)}) before it was ready${this.lastWords()}`),
+          );
+          this.onExit(exit);
+        },
+      });
+      this.child = child;
+    });
+  }
+
+  private onExit(exit: ChildExit): void {
+    if (exit.requested || this.state === "stopped") return;
+    const wasServing = this.state === "ready";
+    this.state = "down";
+    // A container that never came up is the deployment's failure to report, not one to restart.
+    if (!wasServing && this.deaths.length === 0) return;
+    const now = Date.now();
+    this.deaths.push(now);
+    while (this.deaths.length > 0 && (this.deaths[0] as number) < now - CRASH_WINDOW_MS) this.deaths.shift();
+    const reason = `exited (${describeExit(exit)})${this.lastWords()}`;
+    this.options.log([`Container ${this.instanceId} ${reason}.`]);
+    if (this.deaths.length >= CRASH_LIMIT) {
+      this.options.onGiveUp(
+        `Container ${this.instanceId} died ${this.deaths.length} times within ${CRASH_WINDOW_MS / 1000} s; last time it ${reason}.`,
+      );
+      return;
+    }
+    setTimeout(() => {
+      if (this.state !== "down") return;
+      this.options.log([`Restarting container ${this.instanceId}.`]);
+      this.boot().catch((error: Error) => {
+        this.options.log([`Container ${this.instanceId} failed to restart: ${error.message}`]);
+      });
+    }, 200 * this.deaths.length).unref();
+  }
+
+  private lastWords(): string {
+    const last = this.lastLines.filter((line) => line.trim() !== "").at(-1);
+    return last ? `; its last output: ${last.slice(0, 300)}` : "";
+  }
+}
+
+function describeExit(exit: ChildExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+/** What a process in a SageMaker hosting container sees, minus what only makes sense inside Docker. */
+function containerEnvironment(options: ContainerOptions): NodeJS.ProcessEnv {
+  const inherited = ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "SYSTEMROOT"];
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of inherited) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return {
+    ...env,
+    SAGEMAKER_MODEL_SERVER_TIMEOUT: "60",
+    SAGEMAKER_SUBMIT_DIRECTORY: join(options.modelDir, "code"),
+    ...options.environment,
+    SM_MODEL_DIR: options.modelDir,
+    SAGEMAKER_BIND_TO_PORT: "0",
+    // The "image" has the project's libraries, as the HF DLC has transformers.
+    NODE_PATH: join(PROJECT_ROOT, "node_modules"),
+  };
+}
+
+export function ping(port: number, agent: Agent): Promise<void> {
+  return new Promise((resolvePing, rejectPing) => {
+    const call = request(
+      { host: "127.0.0.1", port, path: "/ping", method: "GET", agent, timeout: 5_000 },
+      (response) => {
+        response.resume();
+        response.on("end", () =>
+          response.statusCode === 200
+            ? resolvePing()
+            : rejectPing(new Error(`/ping answered ${response.statusCode}`)),
+        );
+      },
+    );
+    call.on("timeout", () => call.destroy(new Error("/ping timed out")));
+    call.on("error", rejectPing);
+    call.end();
+  });
+}

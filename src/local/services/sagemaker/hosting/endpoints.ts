@@ -1,0 +1,444 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  CreateEndpointInput,
+  CreateEndpointOutput,
+  DeleteEndpointInput,
+  DescribeEndpointInput,
+  DescribeEndpointOutput,
+  ListEndpointsOutput,
+  ProductionVariantSummary,
+  UpdateEndpointInput,
+  UpdateEndpointOutput,
+  UpdateEndpointWeightsAndCapacitiesInput,
+  UpdateEndpointWeightsAndCapacitiesOutput,
+} from "@aws-sdk/client-sagemaker";
+import type { ServiceContext } from "../../../context";
+import { AwsError, notFound, validation } from "../../../errors";
+import { resolveInferenceImage } from "../../../images";
+import { JsonStore } from "../../../store";
+import type { EndpointDirectory } from "../../runtime";
+import type { TagRegistry } from "../tags";
+import { Deployment } from "./deployment";
+import type { EndpointConfigs } from "./endpoint-configs";
+import { listPage, timestampMs } from "./listing";
+import type { Models } from "./models";
+import { arnOf, type EndpointRecord, type EndpointStatus, storeKey, type VariantRecord } from "./records";
+
+/**
+ * How many containers local SageMaker runs at once, over all endpoints: each is a Node process on this machine.
+ * Env LOCAL_SAGEMAKER_MAX_INSTANCES raises it.
+ */
+export const MAX_INSTANCES = Number(process.env.LOCAL_SAGEMAKER_MAX_INSTANCES ?? 8);
+
+interface Live {
+  deployment?: Deployment;
+  /** Operations on one endpoint run one after another (create, update, scale, delete). */
+  queue: Promise<void>;
+}
+
+/**
+ * CreateEndpoint, DescribeEndpoint, ListEndpoints, DeleteEndpoint, UpdateEndpoint and
+ * UpdateEndpointWeightsAndCapacities. Status moves as on AWS: the call answers at once, the containers start
+ * in the background, and Describe shows Creating/Updating/Deleting until they are up (or down).
+ */
+export class Endpoints implements EndpointDirectory {
+  private readonly store: JsonStore<EndpointRecord>;
+  /** The records, kept in memory too: every invocation looks its endpoint up. */
+  private readonly records = new Map<string, EndpointRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly containersDir: string;
+  private deploymentCounter = 0;
+  /** Deleted records: a late status change of an operation must not bring them back. */
+  private readonly removed = new WeakSet<EndpointRecord>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly tags: TagRegistry,
+    private readonly configs: EndpointConfigs,
+    private readonly models: Models,
+  ) {
+    this.store = new JsonStore<EndpointRecord>(ctx.stateDir, "sagemaker-endpoints");
+    this.containersDir = join(ctx.stateDir, "sagemaker-containers");
+    for (const record of this.store.list()) this.records.set(storeKey(record.EndpointName), record);
+  }
+
+  lookup(name: string): ReturnType<EndpointDirectory["lookup"]> {
+    const key = storeKey(name);
+    const record = this.records.get(key);
+    return record && { status: record.EndpointStatus, serving: this.live.get(key)?.deployment };
+  }
+
+  /** Process ids of an endpoint's containers (for tests and the benchmark's report). */
+  pids(name: string): number[] {
+    return this.live.get(storeKey(name))?.deployment?.pids ?? [];
+  }
+
+  create(input: CreateEndpointInput): CreateEndpointOutput {
+    const name = input.EndpointName as string;
+    const arn = arnOf(this.ctx, "endpoint", name);
+    if (this.records.has(storeKey(name)))
+      throw validation(`Cannot create already existing endpoint "${arn}".`);
+    const variants = this.plan(input.EndpointConfigName as string);
+    this.checkCapacity(variants, undefined);
+    const now = Date.now();
+    const record: EndpointRecord = {
+      EndpointName: name,
+      EndpointArn: arn,
+      EndpointConfigName: input.EndpointConfigName as string,
+      EndpointStatus: "Creating",
+      CreationTime: now,
+      LastModifiedTime: now,
+      variants: [],
+      pending: { EndpointConfigName: input.EndpointConfigName as string, StartTime: now, variants },
+    };
+    this.tags.register(arn, input.Tags as { Key: string; Value: string }[] | undefined);
+    this.save(record);
+    this.enqueue(record, () => this.rollOut(record));
+    return { EndpointArn: arn };
+  }
+
+  update(input: UpdateEndpointInput): UpdateEndpointOutput {
+    const record = this.require(input.EndpointName as string);
+    this.requireInService(record);
+    const variants = this.plan(input.EndpointConfigName as string);
+    // New containers start before the old ones stop, so both count for the limit.
+    this.checkCapacity(variants, undefined);
+    const now = Date.now();
+    record.EndpointStatus = "Updating";
+    record.LastModifiedTime = now;
+    record.FailureReason = undefined;
+    record.pending = { EndpointConfigName: input.EndpointConfigName as string, StartTime: now, variants };
+    this.save(record);
+    this.enqueue(record, () => this.rollOut(record));
+    return { EndpointArn: record.EndpointArn };
+  }
+
+  updateWeightsAndCapacities(
+    input: UpdateEndpointWeightsAndCapacitiesInput,
+  ): UpdateEndpointWeightsAndCapacitiesOutput {
+    const record = this.require(input.EndpointName as string);
+    this.requireInService(record);
+    const desired = input.DesiredWeightsAndCapacities ?? [];
+    const unknown = desired
+      .map((entry) => entry.VariantName)
+      .filter((variantName) => !record.variants.some((v) => v.VariantName === variantName));
+    if (unknown.length > 0) {
+      throw validation(
+        `The variant(s) ${unknown.join(", ")} are not part of endpoint "${record.EndpointArn}"; its variants are ${record.variants.map((v) => v.VariantName).join(", ")}.`,
+      );
+    }
+    for (const entry of desired) {
+      if (entry.DesiredWeight === undefined && entry.DesiredInstanceCount === undefined) {
+        throw validation(`Variant ${entry.VariantName}: give DesiredWeight, DesiredInstanceCount or both.`);
+      }
+    }
+    const planned = record.variants.map((variant) => {
+      const entry = desired.find((candidate) => candidate.VariantName === variant.VariantName);
+      return {
+        ...variant,
+        weight: entry?.DesiredWeight ?? variant.weight,
+        instanceCount: entry?.DesiredInstanceCount ?? variant.instanceCount,
+      };
+    });
+    this.checkCapacity(planned, storeKey(record.EndpointName));
+    record.EndpointStatus = "Updating";
+    record.LastModifiedTime = Date.now();
+    record.FailureReason = undefined;
+    this.save(record);
+    this.enqueue(record, async () => {
+      const deployment = this.live.get(storeKey(record.EndpointName))?.deployment;
+      try {
+        for (const variant of planned) {
+          const running = deployment?.variant(variant.VariantName);
+          if (!running) continue;
+          running.weight = variant.weight;
+          await deployment?.scale(running, variant.instanceCount);
+        }
+        record.variants = planned;
+      } catch (error) {
+        record.FailureReason = `Scaling failed: ${(error as Error).message}`;
+      }
+      if (record.EndpointStatus === "Updating") record.EndpointStatus = "InService";
+      record.LastModifiedTime = Date.now();
+      this.save(record);
+    });
+    return { EndpointArn: record.EndpointArn };
+  }
+
+  delete(input: DeleteEndpointInput): Record<string, never> {
+    const record = this.require(input.EndpointName as string);
+    if (record.EndpointStatus === "Deleting") return {};
+    record.EndpointStatus = "Deleting";
+    record.LastModifiedTime = Date.now();
+    this.save(record);
+    this.enqueue(record, () => this.remove(record));
+    return {};
+  }
+
+  describe(input: DescribeEndpointInput): DescribeEndpointOutput {
+    const record = this.require(input.EndpointName as string);
+    const output: DescribeEndpointOutput = {
+      EndpointName: record.EndpointName,
+      EndpointArn: record.EndpointArn,
+      EndpointConfigName: record.EndpointConfigName,
+      EndpointStatus: record.EndpointStatus,
+      CreationTime: new Date(record.CreationTime),
+      LastModifiedTime: new Date(record.LastModifiedTime),
+    };
+    if (record.variants.length > 0)
+      output.ProductionVariants = record.variants.map((v) => this.summary(record, v));
+    if (record.FailureReason) output.FailureReason = record.FailureReason;
+    if (record.pending) {
+      output.PendingDeploymentSummary = {
+        EndpointConfigName: record.pending.EndpointConfigName,
+        StartTime: new Date(record.pending.StartTime),
+        ProductionVariants: record.pending.variants.map((variant) => ({
+          VariantName: variant.VariantName,
+          DesiredWeight: variant.weight,
+          DesiredInstanceCount: variant.instanceCount,
+          VariantStatus: [
+            { Status: "Creating", StartTime: new Date(record.pending?.StartTime ?? Date.now()) },
+          ],
+        })),
+      };
+    }
+    return output;
+  }
+
+  private summary(record: EndpointRecord, variant: VariantRecord): ProductionVariantSummary {
+    const running = this.live.get(storeKey(record.EndpointName))?.deployment?.variant(variant.VariantName);
+    return {
+      VariantName: variant.VariantName,
+      DeployedImages: [
+        {
+          SpecifiedImage: variant.container.Image,
+          ResolvedImage: variant.container.Image,
+          ResolutionTime: new Date(variant.imageResolvedAt),
+        },
+      ],
+      CurrentWeight: running?.weight ?? variant.weight,
+      DesiredWeight: variant.weight,
+      CurrentInstanceCount: running?.containers.filter((c) => c.state === "ready").length ?? 0,
+      DesiredInstanceCount: variant.instanceCount,
+    };
+  }
+
+  list(input: Record<string, unknown>): ListEndpointsOutput {
+    const status = typeof input.StatusEquals === "string" ? input.StatusEquals : undefined;
+    const modifiedBefore = timestampMs(input.LastModifiedTimeBefore);
+    const modifiedAfter = timestampMs(input.LastModifiedTimeAfter);
+    const items = [...this.records.values()]
+      .filter(
+        (record) =>
+          (status === undefined || record.EndpointStatus === status) &&
+          (modifiedBefore === undefined || record.LastModifiedTime < modifiedBefore) &&
+          (modifiedAfter === undefined || record.LastModifiedTime > modifiedAfter),
+      )
+      .map((record) => ({ record, name: record.EndpointName, creationTime: record.CreationTime }));
+    const { page, NextToken } = listPage(items, input, {
+      Name: (i) => i.name,
+      CreationTime: (i) => i.creationTime,
+      Status: (i) => i.record.EndpointStatus,
+    });
+    return {
+      Endpoints: page.map(({ record }) => ({
+        EndpointName: record.EndpointName,
+        EndpointArn: record.EndpointArn,
+        CreationTime: new Date(record.CreationTime),
+        LastModifiedTime: new Date(record.LastModifiedTime),
+        EndpointStatus: record.EndpointStatus,
+      })),
+      NextToken,
+    };
+  }
+
+  /** After a server restart: endpoints that served serve again, interrupted operations settle. */
+  async start(): Promise<void> {
+    rmSync(this.containersDir, { recursive: true, force: true });
+    const recoveries = [...this.records.values()].map((record) => {
+      if (record.EndpointStatus === "Deleting") return this.remove(record);
+      if (record.EndpointStatus === "Failed") return Promise.resolve();
+      if (record.EndpointStatus === "Updating" && record.pending) {
+        record.pending = undefined;
+        record.FailureReason =
+          "The update was interrupted by a restart of local SageMaker; the endpoint kept its previous configuration.";
+      }
+      if (record.EndpointStatus === "Updating") record.EndpointStatus = "InService";
+      if (record.EndpointStatus === "InService") {
+        // Serve the same variants again: the rollout below starts their containers.
+        record.pending = {
+          EndpointConfigName: record.EndpointConfigName,
+          StartTime: Date.now(),
+          variants: record.variants,
+        };
+      }
+      this.save(record);
+      const done = this.enqueue(record, () => this.rollOut(record));
+      return done;
+    });
+    await Promise.all(recoveries);
+  }
+
+  /** Stops every container; the records stay, so the next start() brings the endpoints back. */
+  async stop(): Promise<void> {
+    const deployments = [...this.live.values()].map((live) => live.queue.then(() => live.deployment?.stop()));
+    this.live.clear();
+    await Promise.all(deployments);
+  }
+
+  private require(name: string): EndpointRecord {
+    const record = this.records.get(storeKey(name));
+    if (!record) throw notFound("endpoint", arnOf(this.ctx, "endpoint", name));
+    return record;
+  }
+
+  private requireInService(record: EndpointRecord): void {
+    if (record.EndpointStatus === "InService") return;
+    const state: Partial<Record<EndpointStatus, string>> = { Failed: "failed", Deleting: "deleting" };
+    throw validation(
+      `Cannot update ${state[record.EndpointStatus] ?? "in-progress"} endpoint "${record.EndpointArn}" (status ${record.EndpointStatus}); wait until it is InService${record.EndpointStatus === "Failed" ? ", or delete and re-create it" : ""}.`,
+    );
+  }
+
+  /** The variants an endpoint config asks for, with each model's container fixed at this moment. */
+  private plan(configName: string): VariantRecord[] {
+    const config = this.configs.require(configName);
+    return config.ProductionVariants.map((variant) => {
+      const model = this.models.require(variant.ModelName as string);
+      const containers = model.PrimaryContainer ? [model.PrimaryContainer] : (model.Containers ?? []);
+      return {
+        VariantName: variant.VariantName as string,
+        ModelName: model.ModelName,
+        weight: variant.InitialVariantWeight ?? 1,
+        instanceCount: variant.InitialInstanceCount ?? 1,
+        container: containers[0] ?? {},
+        containerCount: containers.length,
+        imageResolvedAt: Date.now(),
+      };
+    });
+  }
+
+  private checkCapacity(variants: VariantRecord[], replacing: string | undefined): void {
+    const inUse = [...this.records.entries()]
+      .filter(([key, record]) => key !== replacing && record.EndpointStatus !== "Failed")
+      .flatMap(([, record]) => [...record.variants, ...(record.pending?.variants ?? [])])
+      .reduce((sum, variant) => sum + variant.instanceCount, 0);
+    const asked = variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
+    if (inUse + asked > MAX_INSTANCES) {
+      throw new AwsError(
+        "ResourceLimitExceeded",
+        `Local SageMaker runs at most ${MAX_INSTANCES} container instances at once; ${inUse} are in use and this asks for ${asked} more. Delete endpoints you no longer need, lower InitialInstanceCount, or raise LOCAL_SAGEMAKER_MAX_INSTANCES.`,
+      );
+    }
+  }
+
+  /** Starts the pending variants; on success they replace what served (old containers stop after). */
+  private async rollOut(record: EndpointRecord): Promise<void> {
+    const pending = record.pending;
+    if (!pending) return;
+    const key = storeKey(record.EndpointName);
+    const live = this.live.get(key) as Live;
+    let deployment: Deployment | undefined;
+    try {
+      for (const variant of pending.variants) checkRunnable(variant);
+      deployment = await Deployment.start({
+        ctx: this.ctx,
+        endpointName: record.EndpointName,
+        dir: join(this.containersDir, encodeURIComponent(key), String(++this.deploymentCounter)),
+        variants: pending.variants,
+        onGiveUp: (reason) => this.giveUp(record, deployment, reason),
+      });
+    } catch (error) {
+      record.pending = undefined;
+      record.LastModifiedTime = Date.now();
+      const reason = (error as Error).message;
+      if (record.EndpointStatus === "Deleting") {
+        // Nothing started; the queued delete finishes the job.
+      } else if (live.deployment) {
+        // As on AWS, a failed update rolls back: the old variants keep serving and FailureReason says why.
+        record.EndpointStatus = "InService";
+        record.FailureReason = `The update to endpoint configuration ${pending.EndpointConfigName} failed and was rolled back: ${reason}`;
+      } else {
+        const restarting = record.EndpointStatus === "InService";
+        record.EndpointStatus = "Failed";
+        record.FailureReason = restarting
+          ? `The endpoint could not be restarted with local SageMaker: ${reason}`
+          : reason;
+      }
+      this.save(record);
+      return;
+    }
+    const previous = live.deployment;
+    live.deployment = deployment;
+    record.variants = pending.variants;
+    record.EndpointConfigName = pending.EndpointConfigName;
+    record.pending = undefined;
+    if (record.EndpointStatus !== "Deleting") {
+      if (record.EndpointStatus === "Creating" || record.EndpointStatus === "Updating")
+        record.FailureReason = undefined;
+      record.EndpointStatus = "InService";
+    }
+    record.LastModifiedTime = Date.now();
+    this.save(record);
+    await previous?.stop();
+  }
+
+  private giveUp(record: EndpointRecord, deployment: Deployment | undefined, reason: string): void {
+    const live = this.live.get(storeKey(record.EndpointName));
+    if (!live || !deployment || live.deployment !== deployment || record.EndpointStatus === "Deleting")
+      return;
+    record.EndpointStatus = "Failed";
+    record.FailureReason = reason;
+    record.LastModifiedTime = Date.now();
+    this.save(record);
+    live.deployment = undefined;
+    void deployment.stop();
+  }
+
+  private async remove(record: EndpointRecord): Promise<void> {
+    const key = storeKey(record.EndpointName);
+    const live = this.live.get(key);
+    await live?.deployment?.stop();
+    this.live.delete(key);
+    this.removed.add(record);
+    this.records.delete(key);
+    this.store.delete(key);
+    this.tags.unregister(record.EndpointArn);
+  }
+
+  private save(record: EndpointRecord): void {
+    if (this.removed.has(record)) return;
+    const key = storeKey(record.EndpointName);
+    this.records.set(key, record);
+    this.store.put(key, record);
+  }
+
+  private enqueue(record: EndpointRecord, operation: () => Promise<void>): Promise<void> {
+    const key = storeKey(record.EndpointName);
+    let live = this.live.get(key);
+    if (!live) {
+      live = { queue: Promise.resolve() };
+      this.live.set(key, live);
+    }
+    const next = live.queue.then(operation).catch((error: unknown) => {
+      process.stderr.write(
+        `local-sagemaker: endpoint ${record.EndpointName}: ${(error as Error)?.stack ?? error}\n`,
+      );
+    });
+    live.queue = next;
+    return next;
+  }
+}
+
+/** Fails the rollout with a reason the user can act on when a variant's container cannot run here. */
+function checkRunnable(variant: VariantRecord): void {
+  const image = variant.container.Image ?? "";
+  const resolved = resolveInferenceImage(image);
+  if (!resolved.ok) throw new Error(`Variant ${variant.VariantName}: ${resolved.reason}`);
+  if ((variant.containerCount ?? 1) > 1) {
+    throw new Error(
+      `Variant ${variant.VariantName}: model ${variant.ModelName} has ${variant.containerCount} containers; local SageMaker serves single-container models only.`,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import type {
+  CreateModelInput,
+  CreateModelOutput,
+  DeleteModelInput,
+  DescribeModelInput,
+  DescribeModelOutput,
+  ListModelsOutput,
+} from "@aws-sdk/client-sagemaker";
+import type { ServiceContext } from "../../../context";
+import { notFound, validation } from "../../../errors";
+import { JsonStore } from "../../../store";
+import type { TagRegistry } from "../tags";
+import { listPage } from "./listing";
+import { arnOf, type ModelRecord, storeKey } from "./records";
+
+/** CreateModel, DescribeModel, ListModels, DeleteModel: a model is a name for containers plus artifacts. */
+export class Models {
+  private readonly store: JsonStore<ModelRecord>;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly tags: TagRegistry,
+  ) {
+    this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models");
+  }
+
+  /** The model, or SageMaker's "Could not find model" ValidationException. */
+  require(name: string): ModelRecord {
+    const model = this.store.get(storeKey(name));
+    if (!model) throw notFound("model", arnOf(this.ctx, "model", name));
+    return model;
+  }
+
+  create(input: CreateModelInput): CreateModelOutput {
+    const name = input.ModelName as string;
+    const arn = arnOf(this.ctx, "model", name);
+    if (this.store.get(storeKey(name))) throw validation(`Cannot create already existing model "${arn}".`);
+    if (!input.PrimaryContainer && !input.Containers?.length) {
+      throw validation(`Model "${name}" needs a PrimaryContainer (or Containers) naming an Image.`);
+    }
+    if (input.PrimaryContainer && input.Containers?.length) {
+      throw validation(`Model "${name}" has both PrimaryContainer and Containers; give only one of them.`);
+    }
+    for (const container of input.PrimaryContainer ? [input.PrimaryContainer] : (input.Containers ?? [])) {
+      if (!container.Image) throw validation(`A container of model "${name}" has no Image.`);
+    }
+    const record: ModelRecord = {
+      ModelName: name,
+      ModelArn: arn,
+      CreationTime: Date.now(),
+      PrimaryContainer: input.PrimaryContainer,
+      Containers: input.Containers,
+      ExecutionRoleArn: input.ExecutionRoleArn,
+      EnableNetworkIsolation: input.EnableNetworkIsolation,
+      VpcConfig: input.VpcConfig,
+      InferenceExecutionConfig: input.InferenceExecutionConfig,
+    };
+    this.tags.register(arn, input.Tags as { Key: string; Value: string }[] | undefined);
+    this.store.put(storeKey(name), record);
+    return { ModelArn: arn };
+  }
+
+  describe(input: DescribeModelInput): DescribeModelOutput {
+    const { CreationTime, ...rest } = this.require(input.ModelName as string);
+    return { ...(rest as DescribeModelOutput), CreationTime: new Date(CreationTime) };
+  }
+
+  list(input: Record<string, unknown>): ListModelsOutput {
+    const items = this.store
+      .list()
+      .map((model) => ({ model, name: model.ModelName, creationTime: model.CreationTime }));
+    const { page, NextToken } = listPage(items, input, {
+      Name: (i) => i.name,
+      CreationTime: (i) => i.creationTime,
+    });
+    return {
+      Models: page.map(({ model }) => ({
+        ModelName: model.ModelName,
+        ModelArn: model.ModelArn,
+        CreationTime: new Date(model.CreationTime),
+      })),
+      NextToken,
+    };
+  }
+
+  /** As on AWS, deleting a model leaves endpoints already serving it running. */
+  delete(input: DeleteModelInput): Record<string, never> {
+    const model = this.require(input.ModelName as string);
+    this.store.delete(storeKey(model.ModelName));
+    this.tags.unregister(model.ModelArn);
+    return {};
+  }
+}

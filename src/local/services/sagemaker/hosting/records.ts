@@ -1,0 +1,63 @@
+import type { ContainerDefinition, ProductionVariant } from "@aws-sdk/client-sagemaker";
+import type { ServiceContext } from "../../../context";
+
+/** Durable documents of the hosting resources. Times are epoch milliseconds; outputs turn them into Dates. */
+
+export interface ModelRecord {
+  ModelName: string;
+  ModelArn: string;
+  CreationTime: number;
+  PrimaryContainer?: ContainerDefinition;
+  Containers?: ContainerDefinition[];
+  ExecutionRoleArn?: string;
+  EnableNetworkIsolation?: boolean;
+  VpcConfig?: unknown;
+  InferenceExecutionConfig?: unknown;
+}
+
+export interface EndpointConfigRecord {
+  EndpointConfigName: string;
+  EndpointConfigArn: string;
+  CreationTime: number;
+  ProductionVariants: ProductionVariant[];
+  /** Members local SageMaker keeps and echoes but does not act on (DataCaptureConfig, KmsKeyId, ...). */
+  extra: Record<string, unknown>;
+}
+
+export type EndpointStatus = "Creating" | "Updating" | "InService" | "Deleting" | "Failed";
+
+export interface VariantRecord {
+  VariantName: string;
+  ModelName: string;
+  weight: number;
+  instanceCount: number;
+  /** The model's container as it was when deployed: an endpoint keeps serving after its model is deleted. */
+  container: ContainerDefinition;
+  /** Models with several containers (inference pipelines) are refused at rollout with a reason. */
+  containerCount?: number;
+  imageResolvedAt: number;
+}
+
+export interface EndpointRecord {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: EndpointStatus;
+  FailureReason?: string;
+  CreationTime: number;
+  LastModifiedTime: number;
+  /** What serves now (empty until the first deployment is up). */
+  variants: VariantRecord[];
+  /** The config being rolled out by CreateEndpoint or UpdateEndpoint. */
+  pending?: { EndpointConfigName: string; StartTime: number; variants: VariantRecord[] };
+}
+
+export type ResourceKind = "model" | "endpoint-config" | "endpoint";
+
+/** SageMaker ARNs carry the lower-cased name. */
+export function arnOf(ctx: ServiceContext, kind: ResourceKind, name: string): string {
+  return `arn:aws:sagemaker:${ctx.region}:${ctx.accountId}:${kind}/${name.toLowerCase()}`;
+}
+
+/** SageMaker names are unique regardless of case, so the store is keyed by the lower-cased name. */
+export const storeKey = (name: string): string => name.toLowerCase();
