@@ -6,3 +6,4 @@ export {
   localSageMakerUrl,
   stopLocalSageMaker,
 } from "./launcher";
+export { DEFAULT_LOCAL_PORT, type LocalServer, startLocalServer } from "./server";

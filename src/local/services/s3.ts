@@ -38,7 +38,10 @@ export interface ListObjectsOptions {
   delimiter?: string;
   maxKeys?: number;
   startAfter?: string;
+  /** Opaque token from a previous page (ListObjectsV2). */
   continuationToken?: string;
+  /** The last key or common prefix of a previous page, as ListObjects (v1) passes it. */
+  marker?: string;
 }
 
 export interface ListObjectsResult {
@@ -46,6 +49,8 @@ export interface ListObjectsResult {
   commonPrefixes: string[];
   isTruncated: boolean;
   nextContinuationToken?: string;
+  /** The last key or common prefix returned, when truncated (ListObjects v1's NextMarker). */
+  nextMarker?: string;
 }
 
 export interface BucketInfo {
@@ -333,7 +338,9 @@ export class S3Service {
       objects,
       commonPrefixes,
       isTruncated,
-      ...(isTruncated && last !== undefined ? { nextContinuationToken: encodeToken(last) } : {}),
+      ...(isTruncated && last !== undefined
+        ? { nextContinuationToken: encodeToken(last), nextMarker: last }
+        : {}),
     };
   }
 
