@@ -23,6 +23,9 @@ const isGone = (error: unknown): boolean =>
   /could not find|does not exist|not found/i.test((error as Error).message ?? "") ||
   (error as Error).name === "ResourceNotFound";
 
+/** Local SageMaker may not serve every kind of resource: a kind it does not serve has nothing to clean up. */
+const isUnsupported = (error: unknown): boolean => (error as Error).name === "UnknownOperationException";
+
 async function ignoreGone<T>(action: Promise<T>): Promise<T | undefined> {
   try {
     return await action;
@@ -116,7 +119,13 @@ async function listAll<P extends { NextToken?: string }>(
   const items: { name: string; arn: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await fetch(token);
+    let page: P;
+    try {
+      page = await fetch(token);
+    } catch (error) {
+      if (isUnsupported(error)) return items;
+      throw error;
+    }
     for (const item of pick(page)) if (item.name && item.arn) items.push({ name: item.name, arn: item.arn });
     token = page.NextToken;
   } while (token);

@@ -54,7 +54,8 @@ export class EndpointInvocationError extends Error {
       LogStreamArn?: string;
     };
     const code = error.name || "UnknownError";
-    super(`${code} from endpoint ${endpointName}: ${error.OriginalMessage ?? error.message}`, { cause });
+    // The SDK error is not kept as `cause`: it drags the raw HTTP response into every printout.
+    super(`${code} from endpoint ${endpointName}: ${error.OriginalMessage ?? error.message}`);
     this.name = "EndpointInvocationError";
     this.code = code;
     this.statusCode = error.$metadata?.httpStatusCode;
