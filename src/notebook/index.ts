@@ -1,6 +1,27 @@
-/** What notebooks import for display, knobs and progress; the runner and kernel installer are scripts. */
+/** What notebooks import for display, knobs, progress and the setup/warm-up labs; the runner and kernel installer are scripts. */
+export {
+  canonicalKorean,
+  type FeatureVocabulary,
+  featureCoverage,
+  featureVocabulary,
+  jaccardSimilarity,
+  syllableNgrams,
+  whitespaceWords,
+} from "./korean-text";
 export { showMarkdown } from "./markdown";
 export { isQuickRun, labParam } from "./params";
 export { type PlotFigure, showPlot } from "./plot";
 export { type ProgressBar, progressBar } from "./progress";
+export {
+  buildReadiness,
+  dataReadiness,
+  installedPackageVersion,
+  kernelReadiness,
+  modeReadiness,
+  nodeReadiness,
+  packageReadiness,
+  type ReadinessCheck,
+  WORKSHOP_PACKAGES,
+  workshopReadiness,
+} from "./readiness";
 export { type ShowTableOptions, showTable } from "./table";

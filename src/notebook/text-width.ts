@@ -1,8 +1,16 @@
 /** Terminal width of text: Hangul and other East Asian wide characters take two columns, so tables line up. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const ch of text) width += isWide(ch.codePointAt(0) ?? 0) ? 2 : 1;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    width += isZeroWidth(ch, cp) ? 0 : isWide(cp) ? 2 : 1;
+  }
   return width;
+}
+
+/** Combining marks and the vowel/final jamo of decomposed (NFD) Hangul draw on the previous character. */
+function isZeroWidth(ch: string, cp: number): boolean {
+  return (cp >= 0x1160 && cp <= 0x11ff) || (cp >= 0xd7b0 && cp <= 0xd7ff) || /\p{M}/u.test(ch);
 }
 
 function isWide(cp: number): boolean {
