@@ -1,1 +1,23 @@
-export {};
+/** Data: NSMC download and loading, custom datasets, cleaning and splitting, writers, exploration helpers. */
+
+export type { ChecksumVerdict, NsmcFileName } from "./checksums";
+export { NSMC_DEFAULT_BASE_URL, NSMC_FILES, sha256OfFile, verifyChecksum } from "./checksums";
+export type { CleanOptions, CleanReport, ReviewRow } from "./clean";
+export { cleanReviews, normaliseReviewText, stratifiedSample, stratifiedSplit } from "./clean";
+export type { CorpusFacts, ReviewCorpus, SplitFacts } from "./corpus";
+export { corpusFacts, loadReviewCorpus } from "./corpus";
+export type { DownloadOptions, DownloadProgress } from "./download";
+export { downloadVerified } from "./download";
+export { DatasetError, NsmcUnavailableError } from "./errors";
+export type { DistinctiveNgram, LabelShare, NgramOptions } from "./explore";
+export { danfojs, distinctiveNgrams, labelBalance, textLengths, toDataFrame } from "./explore";
+export type { DatasetFormat, LabelledDataset, LoadDatasetOptions } from "./load";
+export { LABEL_COLUMN_CANDIDATES, loadDataset, TEXT_COLUMN_CANDIDATES } from "./load";
+export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./nsmc";
+export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from "./nsmc";
+export type { DataFolders, PreparedDataPaths } from "./paths";
+export { dataFolders, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
+export type { PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
+export { prepareNsmc } from "./prepare";
+export type { TextLabelRow } from "./write";
+export { tsvSafe, writeCsv, writeJsonl, writeTsv } from "./write";

@@ -1,0 +1,104 @@
+import { stratifiedSplit } from "./clean";
+import { type LabelledDataset, loadDataset } from "./load";
+import { locateNsmc, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
+import { sampleReviewsPath, workshopRoot } from "./paths";
+
+export interface ReviewCorpus {
+  train: LabelledDataset;
+  test: LabelledDataset;
+  source: "nsmc" | "sample";
+  /** one sentence for the notebook: where the data came from and, for the sample set, why */
+  note: string;
+}
+
+/**
+ * The train/test corpus the labs explore: NSMC when `locateNsmc()` finds it, otherwise the sample reviews
+ * split 80/20 (seeded, stratified), with a note saying so.
+ */
+export function loadReviewCorpus(
+  options: { root?: string; seed?: number; forceSample?: boolean } = {},
+): ReviewCorpus {
+  const root = options.root ?? workshopRoot();
+  const location = options.forceSample ? undefined : locateNsmc(root);
+  if (location) {
+    return {
+      train: nsmcDataset(location.train),
+      test: nsmcDataset(location.test),
+      source: "nsmc",
+      note: `NSMC from ${location.dir} (${location.source}).`,
+    };
+  }
+  const file = sampleReviewsPath(root);
+  const sample = loadDataset(file);
+  const rows = sample.texts.map((text, i) => ({
+    text,
+    label: sample.labels[i] as string,
+    id: sample.ids?.[i] ?? String(i + 1),
+  }));
+  const { rest, part } = stratifiedSplit(rows, 0.2, options.seed ?? 42);
+  const toDataset = (subset: typeof rows): LabelledDataset => ({
+    source: file,
+    texts: subset.map((row) => row.text),
+    labels: subset.map((row) => row.label),
+    ids: subset.map((row) => row.id),
+  });
+  return {
+    train: toDataset(rest),
+    test: toDataset(part),
+    source: "sample",
+    note: options.forceSample
+      ? "The sample reviews in data/sample (requested), split 80/20 into train and test."
+      : `The sample reviews in data/sample, split 80/20 into train and test: ${nsmcAbsenceReason(root)}`,
+  };
+}
+
+export interface SplitFacts {
+  rows: number;
+  /** rows per label, labels sorted */
+  labels: Record<string, number>;
+  /** texts that are "" or only whitespace */
+  empty: number;
+  /** rows whose text already occurred earlier in the same split: rows - distinct texts */
+  duplicates: number;
+  /** texts with a double quote, which a careless CSV parser would mangle */
+  withQuotes: number;
+}
+
+export interface CorpusFacts {
+  train: SplitFacts;
+  test: SplitFacts;
+  /** test rows whose text also occurs in train (a model may have seen them) */
+  testRowsInTrain: number;
+}
+
+function splitFacts(dataset: LabelledDataset): SplitFacts {
+  const labels: Record<string, number> = {};
+  let empty = 0;
+  let withQuotes = 0;
+  const distinct = new Set<string>();
+  dataset.texts.forEach((text, i) => {
+    const label = dataset.labels[i] as string;
+    labels[label] = (labels[label] ?? 0) + 1;
+    if (text.trim() === "") empty++;
+    if (text.includes('"')) withQuotes++;
+    distinct.add(text);
+  });
+  const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return {
+    rows: dataset.texts.length,
+    labels: sorted,
+    empty,
+    duplicates: dataset.texts.length - distinct.size,
+    withQuotes,
+  };
+}
+
+/** The raw corpus's quirks, counted on the texts exactly as read (before any cleaning). */
+export function corpusFacts(train: LabelledDataset, test: LabelledDataset): CorpusFacts {
+  const trainTexts = new Set(train.texts);
+  return {
+    train: splitFacts(train),
+    test: splitFacts(test),
+    testRowsInTrain: test.texts.filter((text) => trainTexts.has(text)).length,
+  };
+}

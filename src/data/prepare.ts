@@ -1,0 +1,122 @@
+import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, stratifiedSplit } from "./clean";
+import { loadReviewCorpus } from "./corpus";
+import type { LabelledDataset } from "./load";
+import { type PreparedDataPaths, preparedDataPaths, workshopRoot } from "./paths";
+import { writeJsonl, writeTsv } from "./write";
+
+export interface PrepareOptions {
+  root?: string;
+  /** Small seeded subsets so CI runs fast. Default: env WORKSHOP_QUICK=1. */
+  quick?: boolean;
+  /** Training rows kept in quick mode (before the validation split). Default 6000. */
+  quickTrainRows?: number;
+  /** Test rows kept in quick mode. Default 2000. */
+  quickTestRows?: number;
+  /** Share of the cleaned training rows held out for validation. Default 0.1. */
+  validationFraction?: number;
+  seed?: number;
+  /** Also drop training rows whose text occurs in the test set, so the test score is on unseen texts. Default false. */
+  dropTrainRowsInTest?: boolean;
+  /**
+   * Deduplicate the test set too. Default false: scores then compare with published NSMC figures, which
+   * use all 50,000 test rows (empty ones aside).
+   */
+  dedupeTest?: boolean;
+  /** Use the sample reviews even when NSMC is present. */
+  forceSample?: boolean;
+}
+
+/** One line of the before/after table a notebook shows. */
+export interface PreparedSplitCounts extends CleanReport {
+  split: "train" | "test";
+  /** rows left out by quick mode's subsampling */
+  subsampledAway: number;
+}
+
+export interface PreparedData {
+  source: "nsmc" | "sample";
+  /** one sentence for the notebook: where the data came from and, for the sample set, why */
+  note: string;
+  quick: boolean;
+  paths: PreparedDataPaths;
+  counts: PreparedSplitCounts[];
+  /** rows written per file and label */
+  written: { file: "train" | "validation" | "test"; rows: number; labels: Record<string, number> }[];
+}
+
+function datasetRows(dataset: LabelledDataset): ReviewRow[] {
+  return dataset.texts.map((text, i) => {
+    const row: ReviewRow = { text, label: dataset.labels[i] as string };
+    const id = dataset.ids?.[i];
+    if (id !== undefined) row.id = id;
+    return row;
+  });
+}
+
+function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const row of rows) counts[row.label] = (counts[row.label] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Cleans NSMC (or the sample reviews when NSMC is absent), splits a validation set off the training data
+ * and writes data/prepared/{train,validation,test}.tsv (`text<TAB>label`, 1 = positive) and test.jsonl
+ * ({"inputs": text}) for batch transform.
+ */
+export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
+  const root = options.root ?? workshopRoot();
+  const quick = options.quick ?? process.env.WORKSHOP_QUICK === "1";
+  const seed = options.seed ?? 42;
+  const corpus = loadReviewCorpus({ root, seed, ...(options.forceSample ? { forceSample: true } : {}) });
+  const rawTrain = datasetRows(corpus.train);
+  const rawTest = datasetRows(corpus.test);
+  const note = quick ? `${corpus.note} Quick mode: seeded subsets.` : corpus.note;
+
+  const trainInput = quick ? stratifiedSample(rawTrain, options.quickTrainRows ?? 6000, seed) : rawTrain;
+  const testInput = quick ? stratifiedSample(rawTest, options.quickTestRows ?? 2000, seed + 1) : rawTest;
+
+  const test = cleanReviews(testInput, { dedupe: options.dedupeTest ?? false });
+  const exclude = options.dropTrainRowsInTest ? new Set(test.rows.map((row) => row.text)) : undefined;
+  const train = cleanReviews(trainInput, exclude ? { exclude } : {});
+  const { rest: trainRows, part: validationRows } = stratifiedSplit(
+    train.rows,
+    options.validationFraction ?? 0.1,
+    seed,
+  );
+
+  const paths = preparedDataPaths(root);
+  writeTsv(paths.train, trainRows);
+  writeTsv(paths.validation, validationRows);
+  writeTsv(paths.test, test.rows);
+  writeJsonl(
+    paths.testJsonl,
+    test.rows.map((row) => ({ inputs: row.text })),
+  );
+
+  return {
+    source: corpus.source,
+    note,
+    quick,
+    paths,
+    counts: [
+      {
+        split: "train",
+        subsampledAway: rawTrain.length - trainInput.length,
+        ...train.report,
+        before: rawTrain.length,
+      },
+      {
+        split: "test",
+        subsampledAway: rawTest.length - testInput.length,
+        ...test.report,
+        before: rawTest.length,
+      },
+    ],
+    written: [
+      { file: "train", rows: trainRows.length, labels: labelCounts(trainRows) },
+      { file: "validation", rows: validationRows.length, labels: labelCounts(validationRows) },
+      { file: "test", rows: test.rows.length, labels: labelCounts(test.rows) },
+    ],
+  };
+}
