@@ -4,6 +4,7 @@ export * from "./config";
 export * from "./cost";
 export * from "./estimator";
 export * from "./image-uris";
+export * from "./labs";
 export * from "./logs";
 export * from "./model";
 export * from "./naming";

@@ -1,0 +1,217 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  DescribeTrainingJobCommand,
+  ListTrainingJobsCommand,
+  type MetricDefinition,
+} from "@aws-sdk/client-sagemaker";
+import * as tar from "tar";
+import { preparedDataPaths, prepareNsmc } from "../data";
+import { projectRoot } from "./config";
+import { type CostItem, costNotice } from "./cost";
+import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
+import { huggingFaceImageUri } from "./image-uris";
+import { downloadFile, s3Uri, uploadDirectory } from "./s3";
+import type { WorkshopSession } from "./session";
+
+/**
+ * What the training and serving labs need, decided in one place so the lab cells are the same in both modes:
+ * locally the workshop's own classifier trains through `train.ts` on the built-in toolkit; on AWS `train.py`
+ * fine-tunes KoELECTRA on a GPU with the Hugging Face training DLC.
+ */
+export interface SentimentTrainingPlan {
+  entryPoint: string;
+  sourceDir: string;
+  imageUri: string;
+  instanceType: string;
+  instanceCount: number;
+  hyperparameters: Record<string, HyperparameterValue>;
+  metricDefinitions: MetricDefinition[];
+  baseJobName: string;
+  /** Rough run time, for the cost notice. */
+  estimatedHours: number;
+}
+
+/** The folder the training labs pack into sourcedir.tar.gz: train.ts (local), train.py + requirements.txt (AWS). */
+export const trainingScriptsDir = (): string => join(projectRoot(), "labs", "3_Training", "scripts");
+
+/** The job-name prefix lab 3.3 uses; lab 4.1 finds the newest completed job by it. */
+export const SENTIMENT_JOB_BASE = "nsmc-sentiment";
+
+/** Metric lines both entry points print: `eval_accuracy=0.8812;`. */
+export const SENTIMENT_METRICS: MetricDefinition[] = ["accuracy", "f1", "loss"].map((name) => ({
+  Name: `eval_${name}`,
+  Regex: `eval_${name}=([0-9.eE+-]+);`,
+}));
+
+export function sentimentTrainingPlan(
+  session: WorkshopSession,
+  options: { quick: boolean },
+): SentimentTrainingPlan {
+  const imageUri = huggingFaceImageUri({ scope: "training", region: session.region, processor: "gpu" });
+  const common = {
+    sourceDir: trainingScriptsDir(),
+    imageUri,
+    instanceCount: 1,
+    metricDefinitions: SENTIMENT_METRICS,
+    baseJobName: SENTIMENT_JOB_BASE,
+  };
+  if (session.mode === "local") {
+    return {
+      ...common,
+      entryPoint: "train.ts",
+      // Local SageMaker runs the job as a process on this machine; the instance type is only recorded.
+      instanceType: "ml.m5.xlarge",
+      hyperparameters: options.quick ? { epochs: 1 } : {},
+      estimatedHours: 0,
+    };
+  }
+  return {
+    ...common,
+    entryPoint: "train.py",
+    instanceType: "ml.g5.xlarge",
+    hyperparameters: {
+      model_id: "monologg/koelectra-small-v3-discriminator",
+      epochs: options.quick ? 1 : 2,
+      train_batch_size: 32,
+      eval_batch_size: 64,
+      learning_rate: 5e-5,
+      max_length: 128,
+      fp16: true,
+      ...(options.quick ? { max_train_samples: 2000, max_eval_samples: 500 } : {}),
+    },
+    estimatedHours: options.quick ? 0.2 : 0.5,
+  };
+}
+
+export function trainingCostItems(plan: SentimentTrainingPlan): CostItem[] {
+  return [
+    {
+      what: "training job",
+      instanceType: plan.instanceType,
+      instanceCount: plan.instanceCount,
+      hours: plan.estimatedHours,
+    },
+  ];
+}
+
+/** The instance type the serving labs deploy to (a CPU instance: KoELECTRA-small answers in milliseconds there). */
+export const servingInstanceType = (_session: WorkshopSession): string => "ml.m5.xlarge";
+
+export function servingCostNotice(session: WorkshopSession, what = "real-time endpoint"): string {
+  return costNotice(session.config, [{ what, instanceType: servingInstanceType(session) }]);
+}
+
+/**
+ * Makes sure the prepared NSMC files exist (lab 3.1 writes them; quick mode prepares small ones here when
+ * 3.1 was skipped) and uploads their folder once per session; returns the S3 prefix for the `train` channel.
+ */
+export async function uploadPreparedData(
+  session: WorkshopSession,
+  options: { quick: boolean },
+): Promise<string> {
+  const paths = preparedDataPaths();
+  if (!existsSync(paths.train) || !existsSync(paths.validation)) {
+    console.log("3.1에서 준비한 데이터가 없어 지금 준비합니다 (prepared data missing: running prepareNsmc).");
+    prepareNsmc({ quick: options.quick });
+  }
+  const bucket = await session.defaultBucket();
+  return uploadDirectory(session.s3, dirname(paths.train), s3Uri(bucket, SENTIMENT_JOB_BASE, "data"));
+}
+
+/** The newest completed job whose name starts with `baseJobName`, as a TrainingResult; undefined when none. */
+export async function findLatestTrainingJob(
+  session: WorkshopSession,
+  baseJobName: string = SENTIMENT_JOB_BASE,
+): Promise<TrainingResult | undefined> {
+  const listed = await session.sagemaker.send(
+    new ListTrainingJobsCommand({
+      NameContains: baseJobName,
+      StatusEquals: "Completed",
+      SortBy: "CreationTime",
+      SortOrder: "Descending",
+      MaxResults: 20,
+    }),
+  );
+  const summary = (listed.TrainingJobSummaries ?? []).find((job) =>
+    job.TrainingJobName?.startsWith(`${baseJobName}-`),
+  );
+  if (!summary?.TrainingJobName) return undefined;
+  const description = await session.sagemaker.send(
+    new DescribeTrainingJobCommand({ TrainingJobName: summary.TrainingJobName }),
+  );
+  return {
+    jobName: summary.TrainingJobName,
+    status: description.TrainingJobStatus ?? "Completed",
+    description,
+    modelArtifact: description.ModelArtifacts?.S3ModelArtifacts,
+    metrics: metricsOf(description),
+    statusHistory: [],
+    logs: [],
+  };
+}
+
+/** Lab 3.3's job in one call: data upload, estimator, fit (used by later labs when 3.3 was not run). */
+export async function trainSentimentModel(
+  session: WorkshopSession,
+  options: { quick: boolean; lab: string },
+): Promise<TrainingResult> {
+  const plan = sentimentTrainingPlan(session, options);
+  const train = await uploadPreparedData(session, options);
+  const estimator = new HuggingFaceEstimator(session, { ...plan, lab: options.lab });
+  return estimator.fit({ train });
+}
+
+export interface ArchiveEntry {
+  path: string;
+  bytes: number;
+}
+
+/** The files inside a model.tar.gz in S3, with their sizes (what the endpoint will load). */
+export async function listModelArtifact(
+  session: WorkshopSession,
+  modelArtifact: string,
+): Promise<ArchiveEntry[]> {
+  const work = await mkdtemp(join(tmpdir(), "ko-sagemaker-artifact-"));
+  try {
+    const file = await downloadFile(session.s3, modelArtifact, join(work, "model.tar.gz"));
+    const entries: ArchiveEntry[] = [];
+    await tar.t({
+      file,
+      onReadEntry: (entry) => {
+        if (entry.type === "File") entries.push({ path: entry.path, bytes: entry.size ?? 0 });
+      },
+    });
+    return entries.sort((a, b) => a.path.localeCompare(b.path));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface LatencySummary {
+  requests: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Nearest-rank percentiles of measured latencies. */
+export function latencySummary(latencies: readonly number[]): LatencySummary {
+  if (latencies.length === 0) throw new Error("No latencies to summarise: send at least one request.");
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    requests: sorted.length,
+    meanMs: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
+    p50Ms: round(at(50)),
+    p90Ms: round(at(90)),
+    p99Ms: round(at(99)),
+    maxMs: round(sorted[sorted.length - 1] as number),
+  };
+}
