@@ -16,7 +16,9 @@ export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 const HOST = "algo-1";
 /** FailureReason's length limit in the SageMaker model. */
 const MAX_FAILURE_REASON = 1024;
-const TAIL_LINES = 10;
+const TAIL_LINES = 8;
+/** The line a crash names itself on: `Error: ...` in Node, `ValueError: ...` in Python. */
+const ERROR_LINE = /^\s*[A-Za-z_.]*(Error|Exception)\b.*:/;
 
 /** What a run needs from the service that owns the job records. */
 export interface TrainingRunHost {
@@ -84,6 +86,7 @@ export class TrainingRun {
   private stopKind: StopKind | undefined;
   private abandoned = false;
   private readonly tail: string[] = [];
+  private lastErrorLine: string | undefined;
   private pendingLines: string[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private runtimeTimer: NodeJS.Timeout | undefined;
@@ -312,6 +315,7 @@ export class TrainingRun {
 
   private onLine(line: string): void {
     this.metrics.observe(line);
+    if (ERROR_LINE.test(line)) this.lastErrorLine = line.trim();
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
     this.pendingLines.push(line);
@@ -333,7 +337,8 @@ export class TrainingRun {
       if (text !== "") return text.slice(0, MAX_FAILURE_REASON);
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const reason = `AlgorithmError: the entry point ${how}; last lines of the log: ${this.tail.join(" | ")}`;
+    const error = this.lastErrorLine ? ` (${this.lastErrorLine})` : "";
+    const reason = `AlgorithmError: the entry point ${how}${error}; last lines of the log: ${this.tail.join(" | ")}`;
     return reason.length > MAX_FAILURE_REASON ? `${reason.slice(0, MAX_FAILURE_REASON - 3)}...` : reason;
   }
 
