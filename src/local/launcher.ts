@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { defaultStateDir, projectRoot } from "./context";
 
@@ -118,7 +119,7 @@ function spawnServer(port: number, stateDir: string, logFile: string) {
   const compiled = join(root, "dist", "local", "cli.js");
   const fromSources = __filename.endsWith(".ts") || !existsSync(compiled);
   const args = fromSources
-    ? [require.resolve("tsx/cli", { paths: [root] }), join(root, "src", "local", "cli.ts")]
+    ? [createRequire(join(root, "package.json")).resolve("tsx/cli"), join(root, "src", "local", "cli.ts")]
     : [compiled];
   const log = openSync(logFile, "a");
   try {

@@ -1,0 +1,302 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { type AddressInfo, connect, createServer as createTcpServer } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AwsError } from "../../src/local/errors";
+import { ensureLocalSageMaker, localSageMakerHealth, stopLocalSageMaker } from "../../src/local/launcher";
+import { handleAwsJson, type JsonService, serializeJson } from "../../src/local/protocol/aws-json";
+import { type LocalServer, startLocalServer } from "../../src/local/server";
+
+const ROOT = join(__dirname, "..", "..");
+const temporaryDirs: string[] = [];
+let server: LocalServer;
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "local-server-"));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
+}
+
+/** Sends raw bytes over TCP and returns whatever comes back before the server closes or 2 s pass. */
+function rawExchange(port: number, host: string, bytes: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const socket = connect(port, host);
+    let answer = "";
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.on("connect", () => socket.write(bytes));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("close", () => done(answer));
+    socket.on("error", fail);
+  });
+}
+
+async function awsJson(target: string, body: string): Promise<Response> {
+  return fetch(server.url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target },
+    body,
+  });
+}
+
+beforeAll(async () => {
+  server = await startLocalServer({ port: 0, stateDir: tempDir() });
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("local server", () => {
+  it("answers the health check with who it is", async () => {
+    const response = await fetch(`${server.url}/_local/health`);
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as Record<string, unknown>;
+    expect(health).toMatchObject({
+      service: "local-sagemaker",
+      pid: process.pid,
+      stateDir: server.stateDir,
+      url: server.url,
+    });
+    expect(typeof health.version).toBe("string");
+    expect(await localSageMakerHealth(server.url)).toMatchObject({ service: "local-sagemaker" });
+  });
+
+  it("listens on 127.0.0.1 only", async () => {
+    expect(new URL(server.url).hostname).toBe("127.0.0.1");
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === "IPv4");
+    if (!external) return; // no other interface on this machine: nothing else to reach
+    await expect(
+      rawExchange(server.port, external.address, "GET /_local/health HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("answers malformed awsJson with SerializationException and an unknown operation with UnknownOperationException", async () => {
+    const badJson = await awsJson("Logs_20140328.DescribeLogGroups", "{not json");
+    expect(badJson.status).toBe(400);
+    expect(badJson.headers.get("x-amzn-errortype")).toBe("SerializationException");
+    const body = (await badJson.json()) as Record<string, string>;
+    expect(body.__type).toBe("SerializationException");
+    expect(body.message).toMatch(/not valid JSON/);
+    expect(body.Message).toBe(body.message);
+    const array = await awsJson("Logs_20140328.DescribeLogGroups", "[1,2]");
+    expect(((await array.json()) as Record<string, string>).__type).toBe("SerializationException");
+    const unknown = await awsJson("Nothing_2020.DoThings", "{}");
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as Record<string, string>).message).toContain("Nothing_2020.DoThings");
+  });
+
+  it("keeps serving after garbage on the socket and a malformed S3 body", async () => {
+    const garbage = await rawExchange(server.port, "127.0.0.1", "THIS IS NOT HTTP\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    await fetch(`${server.url}/garbage-bucket`, { method: "PUT" });
+    const chunked = await fetch(`${server.url}/garbage-bucket/key`, {
+      method: "PUT",
+      headers: {
+        "Content-Encoding": "aws-chunked",
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+      },
+      body: "zz\r\nnot a chunk",
+    });
+    expect(chunked.status).toBe(400);
+    expect(await chunked.text()).toContain("<Code>InvalidRequest</Code>");
+    const badPath = await fetch(`${server.url}/garbage-bucket/%E0%A4%A`);
+    expect(await badPath.text()).toContain("<Code>InvalidURI</Code>");
+    expect((await fetch(`${server.url}/_local/health`)).status).toBe(200);
+  });
+
+  it("refuses a port that is taken, with a message that says so", async () => {
+    await expect(startLocalServer({ port: server.port, stateDir: tempDir() })).rejects.toThrow(
+      new RegExp(`Port ${server.port} on 127.0.0.1 is already in use`),
+    );
+  });
+
+  it("stops on POST /_local/shutdown and frees its port", async () => {
+    let stopped = false;
+    const other = await startLocalServer({
+      port: 0,
+      stateDir: tempDir(),
+      onShutdown: () => (stopped = true),
+    });
+    const response = await fetch(`${other.url}/_local/shutdown`, { method: "POST" });
+    expect(response.status).toBe(202);
+    for (let i = 0; i < 50 && !stopped; i++) await new Promise((done) => setTimeout(done, 50));
+    expect(stopped).toBe(true);
+    await expect(fetch(`${other.url}/_local/health`)).rejects.toThrow();
+  });
+});
+
+describe("awsJson protocol layer", () => {
+  it("turns a handler crash into 500 InternalFailure, reported once, and keeps serving", async () => {
+    const reported: unknown[] = [];
+    const service: JsonService = {
+      targetPrefix: "Test_1",
+      operations: {
+        Crash: () => {
+          throw new TypeError("boom");
+        },
+        Fail: () => {
+          throw new AwsError("ResourceInUse", "in use", { fields: { Extra: 1 } });
+        },
+        Echo: (input) => ({ input, when: new Date(1_700_000_000_500) }),
+      },
+      validate: (operation, input) => {
+        if (operation === "Echo" && input.bad) throw new AwsError("ValidationException", "bad input");
+      },
+    };
+    const http = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on(
+        "end",
+        () =>
+          void handleAwsJson(new Map([["Test_1", service]]), req, res, Buffer.concat(chunks), (error) =>
+            reported.push(error),
+          ),
+      );
+    });
+    await new Promise<void>((done) => http.listen(0, "127.0.0.1", done));
+    const port = (http.address() as AddressInfo).port;
+    const call = (operation: string, body: object) =>
+      new Promise<{ status: number; type: string | undefined; body: Record<string, unknown> }>(
+        (done, fail) => {
+          const req = request(
+            {
+              port,
+              host: "127.0.0.1",
+              method: "POST",
+              path: "/",
+              headers: { "X-Amz-Target": `Test_1.${operation}` },
+            },
+            (res) => {
+              let text = "";
+              res.on("data", (chunk) => {
+                text += chunk;
+              });
+              res.on("end", () =>
+                done({
+                  status: res.statusCode ?? 0,
+                  type: res.headers["x-amzn-errortype"] as string | undefined,
+                  body: JSON.parse(text),
+                }),
+              );
+            },
+          );
+          req.on("error", fail);
+          req.end(JSON.stringify(body));
+        },
+      );
+    try {
+      const crash = await call("Crash", {});
+      expect(crash.status).toBe(500);
+      expect(crash.body.__type).toBe("InternalFailure");
+      expect(crash.body.message).toContain("boom");
+      expect(reported).toHaveLength(1);
+      const fail = await call("Fail", {});
+      expect(fail).toMatchObject({
+        status: 400,
+        type: "ResourceInUse",
+        body: { __type: "ResourceInUse", Message: "in use", Extra: 1 },
+      });
+      expect((await call("Echo", { bad: true })).body.__type).toBe("ValidationException");
+      const echo = await call("Echo", { a: [1] });
+      expect(echo.body).toEqual({ input: { a: [1] }, when: 1_700_000_000.5 });
+      expect((await call("toString", {})).body.__type).toBe("UnknownOperationException");
+      expect(reported).toHaveLength(1);
+    } finally {
+      await new Promise<void>((done) => http.close(() => done()));
+    }
+  });
+
+  it("writes Date values as epoch seconds, nested too", () => {
+    expect(JSON.parse(serializeJson({ a: new Date(1000), list: [{ b: new Date(2500) }] }))).toEqual({
+      a: 1,
+      list: [{ b: 2.5 }],
+    });
+  });
+});
+
+describe("command line and background launcher", () => {
+  it("prints its URL when ready and stops on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [require.resolve("tsx/cli"), join(ROOT, "src/local/cli.ts"), "--port", "0", "--state-dir", tempDir()],
+      { cwd: ROOT },
+    );
+    const url = await new Promise<string>((done, fail) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+        if (match) done(match[0]);
+      });
+      child.once("exit", (code) => fail(new Error(`cli exited with ${code}`)));
+    });
+    expect((await fetch(`${url}/_local/health`)).status).toBe(200);
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("exits with a clear message for a bad port", async () => {
+    const child = spawn(
+      process.execPath,
+      [require.resolve("tsx/cli"), join(ROOT, "src/local/cli.ts"), "--port", "seventy"],
+      { cwd: ROOT },
+    );
+    let err = "";
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+    });
+    const code = await new Promise<number | null>((done) => child.once("exit", (exitCode) => done(exitCode)));
+    expect(code).toBe(1);
+    expect(err).toContain('--port is "seventy"');
+  });
+
+  it("starts a background server once, reuses it, and stops it", async () => {
+    const port = await freePort();
+    const stateDir = tempDir();
+    const first = await ensureLocalSageMaker({ port, stateDir });
+    try {
+      expect(first).toEqual({ url: `http://127.0.0.1:${port}`, started: true });
+      const health = await localSageMakerHealth(first.url);
+      expect(health?.stateDir).toBe(stateDir);
+      expect(health?.pid).not.toBe(process.pid);
+      const second = await ensureLocalSageMaker({ port, stateDir });
+      expect(second).toEqual({ url: first.url, started: false });
+      expect(readFileSync(join(stateDir, "server.log"), "utf8")).toContain(first.url);
+    } finally {
+      await stopLocalSageMaker(first.url);
+    }
+    await expect(fetch(`${first.url}/_local/health`)).rejects.toThrow();
+    await stopLocalSageMaker(first.url); // stopping a stopped server is fine
+  });
+
+  it("refuses to reuse a port where something else answers", async () => {
+    const impostor = createServer((_req, res) => res.end("hello"));
+    await new Promise<void>((done) => impostor.listen(0, "127.0.0.1", done));
+    const port = (impostor.address() as AddressInfo).port;
+    try {
+      await expect(ensureLocalSageMaker({ port, stateDir: tempDir() })).rejects.toThrow(
+        /Something other than local SageMaker answers/,
+      );
+    } finally {
+      await new Promise<void>((done) => impostor.close(() => done()));
+    }
+  });
+});
