@@ -50,6 +50,8 @@ const ECR_URI =
 const HF_REPOSITORY = /^huggingface-(pytorch|tensorflow)(?:-trcomp)?-(training|inference)(?:-neuronx?)?$/;
 const LOCAL_NAME = /^ko-sagemaker\/(training|inference)(?::([A-Za-z0-9._-]+))?$/;
 
+const USER: Record<Role, string> = { training: "a training job", inference: "an endpoint" };
+
 function resolve(image: string, role: Role): ResolvedImage {
   const accepted = `a Hugging Face ${role} DLC URI (<account>.dkr.ecr.<region>.amazonaws.com/huggingface-pytorch-${role}:<version>) or "ko-sagemaker/${role}[:tag]"`;
   const local = LOCAL_NAME.exec(image);
@@ -57,7 +59,7 @@ function resolve(image: string, role: Role): ResolvedImage {
     if (local[1] !== role)
       return {
         ok: false,
-        reason: `Image "${image}" is the local ${local[1]} image; a ${role} needs ${accepted}.`,
+        reason: `Image "${image}" is the local ${local[1]} image; ${USER[role]} needs ${accepted}.`,
       };
     return {
       ok: true,
@@ -76,7 +78,10 @@ function resolve(image: string, role: Role): ResolvedImage {
     };
   }
   if (hf[2] !== role) {
-    return { ok: false, reason: `Image "${image}" is a ${hf[2]} image; a ${role} needs ${accepted}.` };
+    return {
+      ok: false,
+      reason: `Image "${image}" is ${hf[2] === "inference" ? "an" : "a"} ${hf[2]} DLC; ${USER[role]} needs ${accepted}.`,
+    };
   }
   const expected =
     REGISTRY_ACCOUNTS[region] ?? (DEFAULT_ACCOUNT_REGIONS.has(region) ? DEFAULT_ACCOUNT : undefined);

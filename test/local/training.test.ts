@@ -23,6 +23,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveInferenceImage, resolveTrainingImage } from "../../src/local/images";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */
@@ -443,6 +444,17 @@ writeFileSync(join(process.env.SM_MODEL_DIR as string, "summary.json"), JSON.str
 });
 
 describe("training jobs fail and stop the way SageMaker reports it", () => {
+  it("fails clearly when the entry point's interpreter is not installed", async () => {
+    const request = await scriptJob({ name: "no-python", program: "train.py", script: "print('hi')" });
+    request.Environment = { PATH: "/nonexistent-bin" };
+    await sm.send(new CreateTrainingJobCommand(request));
+    const job = await waitForJob("no-python");
+    expect(job.TrainingJobStatus).toBe("Failed");
+    expect(job.FailureReason).toContain(
+      'python3 is not installed on this machine, so entry point "train.py" cannot run',
+    );
+  });
+
   it("takes FailureReason from output/failure when the script writes one", async () => {
     const script = `
 require("node:fs").writeFileSync(process.env.SM_OUTPUT_DIR + "/failure", "ValueError: column 'label' is missing in train.tsv");
@@ -699,5 +711,97 @@ describe("training jobs across a server restart", () => {
       await first?.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the workshop's own model trains through a local training job", () => {
+  const entryPoint = join(__dirname, "../../labs/3_Training/scripts/train.ts");
+  const sample = join(__dirname, "../../data/sample/reviews.tsv");
+  const ready =
+    existsSync(entryPoint) && existsSync(sample) && existsSync(join(__dirname, "../../dist/index.js"));
+
+  it.skipIf(!ready)(
+    "runs labs/3_Training/scripts/train.ts (runSageMakerTraining) on the sample reviews to Completed",
+    async () => {
+      const [header, ...rows] = readFileSync(sample, "utf8").trim().split("\n");
+      const cut = Math.floor(rows.length * 0.8);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "reviews/train/train.tsv",
+          Body: [header, ...rows.slice(0, cut)].join("\n"),
+        }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "reviews/test/test.tsv",
+          Body: [header, ...rows.slice(cut)].join("\n"),
+        }),
+      );
+      const request = await scriptJob({
+        name: "workshop-model",
+        program: "train.ts",
+        script: readFileSync(entryPoint, "utf8"),
+        hyperparameters: { epochs: 3 },
+        channels: { train: `s3://${BUCKET}/reviews/train`, test: `s3://${BUCKET}/reviews/test` },
+        metrics: [
+          { Name: "eval_accuracy", Regex: "eval_accuracy=([0-9.]+)" },
+          { Name: "loss", Regex: "; loss=([0-9.]+)" },
+        ],
+      });
+      await sm.send(new CreateTrainingJobCommand(request));
+      const job = await waitForJob("workshop-model", undefined, 120_000);
+      expect(job.TrainingJobStatus, job.FailureReason).toBe("Completed");
+      const files = await readArchive(await s3Object("output/workshop-model/output/model.tar.gz"));
+      const evaluation = JSON.parse(files["evaluation.json"] as string);
+      expect(evaluation.eval_split).toBe("test");
+      expect(evaluation.eval_samples).toBe(rows.length - cut);
+      const accuracy = job.FinalMetricDataList?.find((m) => m.MetricName === "eval_accuracy")?.Value;
+      expect(accuracy).toBeCloseTo(evaluation.eval_accuracy, 3);
+      expect(Object.keys(files).length).toBeGreaterThan(1);
+    },
+    150_000,
+  );
+});
+
+describe("image resolution", () => {
+  it("maps Hugging Face training DLCs of any region and version, and the local name, to the built-in toolkit", () => {
+    for (const image of [
+      HF_TRAINING_IMAGE,
+      "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:1.13.1-transformers4.26.0-cpu-py39-ubuntu20.04",
+      "727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/huggingface-pytorch-training:2.0.0-transformers4.28.1-gpu-py310-cu118-ubuntu20.04",
+      "626614931356.dkr.ecr.af-south-1.amazonaws.com/huggingface-tensorflow-training:2.6.3-transformers4.17.0-gpu-py38-cu112-ubuntu20.04",
+      "772153158452.dkr.ecr.ap-south-2.amazonaws.com/huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04",
+      "ko-sagemaker/training",
+      "ko-sagemaker/training:0.1.0",
+    ]) {
+      expect(resolveTrainingImage(image), image).toMatchObject({ ok: true });
+    }
+  });
+
+  it("explains why an image cannot run", () => {
+    const cases: [string, string][] = [
+      ["123456789012.dkr.ecr.us-east-1.amazonaws.com/my-algo:1", "is not a Hugging Face DLC"],
+      [HF_TRAINING_IMAGE.replace("training", "inference"), "is an inference DLC; a training job needs"],
+      [
+        "111111111111.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:2.1.0-gpu",
+        "live in account 763104351884",
+      ],
+      ["ko-sagemaker/inference", "is the local inference image"],
+      ["python:3.11", "cannot run on local SageMaker"],
+    ];
+    for (const [image, reason] of cases) {
+      const resolved = resolveTrainingImage(image);
+      expect(resolved.ok, image).toBe(false);
+      if (!resolved.ok) expect(resolved.reason).toContain(reason);
+    }
+    expect(
+      resolveInferenceImage(
+        "763104351884.dkr.ecr.ap-northeast-2.amazonaws.com/huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04",
+      ),
+    ).toMatchObject({ ok: true });
+    expect(resolveInferenceImage("ko-sagemaker/inference:latest")).toMatchObject({ ok: true });
+    expect(resolveInferenceImage(HF_TRAINING_IMAGE)).toMatchObject({ ok: false });
   });
 });

@@ -102,7 +102,14 @@ export class TrainingRun {
     this.name = job.request.TrainingJobName as string;
     this.layout = trainingLayout(jobRoot);
     this.metrics = new MetricCollector(job.request.AlgorithmSpecification?.MetricDefinitions);
-    this.done = new Promise((resolve) => setImmediate(resolve)).then(() => this.execute(job));
+    this.done = new Promise((resolve) => setImmediate(resolve))
+      .then(() => this.execute(job))
+      .catch((error: unknown) => {
+        // execute() records every failure on the job; this is only reached when the record itself cannot be saved.
+        process.stderr.write(
+          `local-sagemaker: training job ${this.name}: ${(error as Error).stack ?? error}\n`,
+        );
+      });
   }
 
   /** StopTrainingJob or the runtime limit: SIGTERM to the process group, SIGKILL after the grace period. */
