@@ -72,27 +72,33 @@ export function decodeRequest(body: Buffer, contentType: string): Classification
   }
 }
 
-export function encodeResponse(
-  response: ClassificationResponse,
-  accept: string,
-): { body: string; contentType: string } {
+/** The default output step: classification results in the toolkit's shapes, anything else as plain data. */
+export function encodeResponse(prediction: unknown, accept: string): { body: string; contentType: string } {
   const type = mediaType(accept, "application/json");
+  const classification = isClassificationResponse(prediction) ? prediction : undefined;
+  const document = classification
+    ? classification.single
+      ? classification.results[0]
+      : classification.results
+    : prediction;
+  const records = classification
+    ? classification.results
+    : Array.isArray(prediction)
+      ? prediction
+      : [prediction];
   switch (type) {
     case "application/json":
     case "*/*":
-      return {
-        body: JSON.stringify(response.single ? response.results[0] : response.results),
-        contentType: "application/json",
-      };
+      return { body: JSON.stringify(document), contentType: "application/json" };
     case "application/jsonlines":
     case "application/x-jsonlines":
     case "application/jsonl":
       return {
-        body: response.results.map((result) => JSON.stringify(result)).join("\n"),
+        body: records.map((record) => JSON.stringify(record)).join("\n"),
         contentType: "application/jsonlines",
       };
     case "text/csv":
-      return { body: stringify(response.results.flatMap(csvRows)), contentType: "text/csv" };
+      return { body: stringify(records.map(csvRow)), contentType: "text/csv" };
     default:
       throw new ClientInputError(
         `Accept "${accept}" is not supported by the built-in inference server; ask for one of ${SUPPORTED_OUTPUT}, or produce it in code/inference.ts with outputFn.`,
@@ -101,9 +107,22 @@ export function encodeResponse(
   }
 }
 
-function csvRows(result: ClassificationResult): string[][] {
-  const ranked = Array.isArray(result) ? result : [result];
-  return [ranked.flatMap((entry) => [entry.label, String(entry.score)])];
+function isClassificationResponse(value: unknown): value is ClassificationResponse {
+  const candidate = value as Partial<ClassificationResponse> | null;
+  return (
+    typeof candidate === "object" &&
+    candidate !== null &&
+    Array.isArray(candidate.results) &&
+    typeof candidate.single === "boolean"
+  );
+}
+
+/** One CSV row per record: label,score (label,score,label,score,... for ranked answers). */
+function csvRow(record: unknown): unknown[] {
+  if (Array.isArray(record))
+    return record.flatMap((entry) => (entry && typeof entry === "object" ? Object.values(entry) : [entry]));
+  if (record && typeof record === "object") return Object.values(record);
+  return [record];
 }
 
 function parseJson(text: string, where: string): unknown {

@@ -35,5 +35,5 @@ export function defaultPredict(
     .classifyAll(request.texts)
     .map((scores) => [...scores].sort((a, b) => b.score - a.score).slice(0, allScores ? undefined : topK));
   // The toolkit answers a lone string with a flat ranked list, and a list of strings with one list per text.
-  return { results: request.single ? (ranked[0] ?? []) : ranked, single: request.single };
+  return { results: ranked, single: request.single };
 }

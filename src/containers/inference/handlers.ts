@@ -1,12 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type ClassificationRequest,
-  type ClassificationResponse,
-  ClientInputError,
-  decodeRequest,
-  encodeResponse,
-} from "./codecs";
+import { type ClassificationRequest, ClientInputError, decodeRequest, encodeResponse } from "./codecs";
 import { defaultPredict, loadDefaultModel, type TextClassifierLike } from "./default-model";
 
 /** Per-request facts a handler may use (the toolkit's `context`). */
@@ -54,7 +48,8 @@ export interface InferenceAnswer {
 
 export type InferencePipeline = (request: InferenceRequest) => Promise<InferenceAnswer>;
 
-const STEP_NAMES = ["modelFn", "inputFn", "predictFn", "outputFn"] as const;
+/** The steps transformFn replaces; modelFn may accompany it, as model_fn accompanies transform_fn in the toolkit. */
+const STEP_NAMES = ["inputFn", "predictFn", "outputFn"] as const;
 
 /** Finds the override the way the toolkit does: SAGEMAKER_PROGRAM in code/, else code/inference.(ts|js). */
 export function findHandlerFile(modelDir: string, program: string | undefined): string | undefined {
@@ -83,12 +78,13 @@ export async function loadHandlerModule(file: string): Promise<InferenceHandlerM
   const handlers =
     module.default && typeof module.default === "object" ? { ...module.default, ...module } : module;
   const defined = STEP_NAMES.filter((name) => typeof handlers[name] === "function");
+  const any = defined.length > 0 || typeof handlers.modelFn === "function";
   if (typeof handlers.transformFn === "function" && defined.length > 0) {
     throw new Error(
-      `${file} exports transformFn and also ${defined.join(", ")}: export either transformFn alone or any of modelFn, inputFn, predictFn, outputFn.`,
+      `${file} exports transformFn and also ${defined.join(", ")}: export either transformFn (with modelFn, if you like) or any of modelFn, inputFn, predictFn, outputFn.`,
     );
   }
-  if (typeof handlers.transformFn !== "function" && defined.length === 0) {
+  if (typeof handlers.transformFn !== "function" && !any) {
     throw new Error(`${file} exports none of modelFn, inputFn, predictFn, outputFn, transformFn.`);
   }
   return handlers;
@@ -119,8 +115,7 @@ export async function buildPipeline(
     ((input: unknown, loaded: unknown) =>
       defaultPredict(input as ClassificationRequest, loaded as TextClassifierLike));
   const encode =
-    handlers?.outputFn ??
-    ((prediction: unknown, accept: string) => encodeResponse(prediction as ClassificationResponse, accept));
+    handlers?.outputFn ?? ((prediction: unknown, accept: string) => encodeResponse(prediction, accept));
   return async ({ body, contentType, accept, context }) => {
     const input = await decode(body, contentType, context);
     const prediction = await predict(input, model, context);

@@ -62,6 +62,9 @@ export class Deployment implements ServingEndpoint {
     const deployment = new Deployment(options);
     try {
       await Promise.all(options.variants.map((variant) => deployment.startVariant(variant)));
+      // Variants start in parallel; keep the config's order for Describe and error messages.
+      const order = options.variants.map((variant) => variant.VariantName);
+      deployment.variants.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
       return deployment;
     } catch (error) {
       await deployment.stop();

@@ -369,8 +369,10 @@ export class Endpoints implements EndpointDirectory {
       this.save(record);
       return;
     }
+    // Traffic moves to the new containers at once; the old ones stop before the endpoint reports InService.
     const previous = live.deployment;
     live.deployment = deployment;
+    await previous?.stop();
     record.variants = pending.variants;
     record.EndpointConfigName = pending.EndpointConfigName;
     record.pending = undefined;
@@ -381,7 +383,6 @@ export class Endpoints implements EndpointDirectory {
     }
     record.LastModifiedTime = Date.now();
     this.save(record);
-    await previous?.stop();
   }
 
   private giveUp(record: EndpointRecord, deployment: Deployment | undefined, reason: string): void {

@@ -1,0 +1,374 @@
+import {
+  DescribeEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand, type InvokeEndpointCommandInput } from "@aws-sdk/client-sagemaker-runtime";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  alive,
+  containerPids,
+  deleteAllEndpoints,
+  deploy,
+  KEYWORD_MODEL,
+  type Local,
+  modelArchive,
+  settled,
+  startLocal,
+  stopLocal,
+} from "./hosting-fixtures";
+
+/** InvokeEndpoint through the real SageMaker Runtime client: formats, handlers, variants, errors, faults. */
+
+let local: Local;
+let keywordEndpoint: string;
+
+beforeAll(async () => {
+  local = await startLocal();
+  keywordEndpoint = (await deploy(local, await modelArchive({ "code/inference.ts": KEYWORD_MODEL })))
+    .endpoint;
+});
+afterEach(() => deleteAllEndpoints(local, [keywordEndpoint]));
+afterAll(async () => {
+  await deleteAllEndpoints(local);
+  await stopLocal(local);
+});
+
+async function invoke(
+  input: Omit<InvokeEndpointCommandInput, "Body"> & { Body: string },
+  client = local.runtime,
+) {
+  const answer = await client.send(new InvokeEndpointCommand(input));
+  return {
+    text: Buffer.from(answer.Body ?? []).toString("utf8"),
+    contentType: answer.ContentType,
+    variant: answer.InvokedProductionVariant,
+    customAttributes: answer.CustomAttributes,
+  };
+}
+
+async function failure(
+  input: Omit<InvokeEndpointCommandInput, "Body"> & { Body: string },
+  client = local.runtimeOnce,
+) {
+  try {
+    await client.send(new InvokeEndpointCommand(input));
+  } catch (error) {
+    return error as Error & {
+      $metadata: { httpStatusCode?: number };
+      OriginalStatusCode?: number;
+      OriginalMessage?: string;
+      LogStreamArn?: string;
+    };
+  }
+  throw new Error("expected InvokeEndpoint to fail");
+}
+
+const json = (
+  EndpointName: string,
+  document: unknown,
+  extra: Partial<Omit<InvokeEndpointCommandInput, "Body">> = {},
+) => ({
+  EndpointName,
+  ContentType: "application/json",
+  Body: JSON.stringify(document),
+  ...extra,
+});
+
+describe("built-in inference server formats (Hugging Face toolkit conventions)", () => {
+  it("answers JSON inputs: one label per text, a flat list for a lone string", async () => {
+    const one = await invoke(json(keywordEndpoint, { inputs: "정말 재미있어요" }));
+    expect(one.contentType).toBe("application/json");
+    expect(JSON.parse(one.text)).toEqual([{ label: "positive", score: 0.9 }]);
+    const many = await invoke(json(keywordEndpoint, { inputs: ["최고예요", "지루했다"] }));
+    expect(JSON.parse(many.text)).toEqual([
+      { label: "positive", score: 0.9 },
+      { label: "negative", score: 0.8 },
+    ]);
+  });
+
+  it("ranks labels with top_k and return_all_scores", async () => {
+    const ranked = await invoke(json(keywordEndpoint, { inputs: "지루했다", parameters: { top_k: 2 } }));
+    expect(JSON.parse(ranked.text)).toEqual([
+      { label: "negative", score: 0.8 },
+      { label: "positive", score: 0.2 },
+    ]);
+    const all = await invoke(
+      json(keywordEndpoint, { inputs: ["좋다", "별로"], parameters: { return_all_scores: true } }),
+    );
+    expect(JSON.parse(all.text)).toHaveLength(2);
+    expect(JSON.parse(all.text)[1]).toEqual([
+      { label: "negative", score: 0.8 },
+      { label: "positive", score: 0.2 },
+    ]);
+  });
+
+  it("answers JSON Lines of {text: [...]} and {inputs} with one line per text", async () => {
+    const answer = await invoke({
+      EndpointName: keywordEndpoint,
+      ContentType: "application/jsonlines",
+      Accept: "application/jsonlines",
+      Body: '{"text": ["좋아요", "별로"]}\n{"inputs": "최고"}\n',
+    });
+    expect(answer.contentType).toBe("application/jsonlines");
+    expect(answer.text.split("\n").map((line) => JSON.parse(line).label)).toEqual([
+      "positive",
+      "negative",
+      "positive",
+    ]);
+  });
+
+  it("answers CSV (one text per line, quoted commas allowed) with label,score rows", async () => {
+    const answer = await invoke({
+      EndpointName: keywordEndpoint,
+      ContentType: "text/csv",
+      Accept: "text/csv",
+      Body: '좋아요\n"별로, 다시는 안 봄"\n',
+    });
+    expect(answer.contentType).toBe("text/csv");
+    expect(answer.text).toBe("positive,0.9\nnegative,0.8\n");
+  });
+
+  it("turns bad input into ModelError 424 carrying the container's 400 and a message that names the fix", async () => {
+    const missing = await failure(json(keywordEndpoint, { text_input: "x" }));
+    expect(missing.name).toBe("ModelError");
+    expect(missing.$metadata.httpStatusCode).toBe(424);
+    expect(missing.OriginalStatusCode).toBe(400);
+    expect(JSON.parse(missing.OriginalMessage as string).message).toMatch(
+      /has no "inputs" member: send a string or an array of strings/,
+    );
+    expect(missing.LogStreamArn).toBe(
+      `arn:aws:logs:ap-northeast-2:000000000000:log-group:/aws/sagemaker/Endpoints/${keywordEndpoint}`,
+    );
+    const broken = await failure({
+      EndpointName: keywordEndpoint,
+      ContentType: "application/json",
+      Body: "{not json",
+    });
+    expect(broken.OriginalMessage).toMatch(/is not valid JSON/);
+    const parameter = await failure(json(keywordEndpoint, { inputs: "x", parameters: { top_k: 0 } }));
+    expect(JSON.parse(parameter.OriginalMessage as string).message).toMatch(
+      /"top_k" must be a whole number of at least 1, got 0/,
+    );
+    const type = await failure({ EndpointName: keywordEndpoint, ContentType: "image/png", Body: "x" });
+    expect(type.OriginalStatusCode).toBe(415);
+    expect(JSON.parse(type.OriginalMessage as string).message).toMatch(
+      /Content type "image\/png" is not supported/,
+    );
+    // The container keeps serving after bad input.
+    expect(JSON.parse((await invoke(json(keywordEndpoint, { inputs: "좋다" }))).text)[0].label).toBe(
+      "positive",
+    );
+  });
+
+  it("passes custom attributes to the container and back, and names the variant that answered", async () => {
+    const answer = await invoke(
+      json(keywordEndpoint, { inputs: "좋다" }, { CustomAttributes: "trace=abc-1", InferenceId: "req-7" }),
+    );
+    expect(answer.customAttributes).toBe("trace=abc-1");
+    expect(answer.variant).toBe("AllTraffic");
+  });
+});
+
+describe("handler overrides in code/inference.(ts|js)", () => {
+  it("uses inputFn/outputFn with the default predictFn, async, in JavaScript", async () => {
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.js": `${"exports.modelFn = async () => ({ classify: (texts) => texts.map((t) => ({ label: t.length > 3 ? 'long' : 'short', score: 1 })), classifyAll: () => [] });"}
+exports.inputFn = async (body, contentType) => ({ texts: body.toString().split('|'), single: false, parameters: {} });
+exports.outputFn = async (prediction, accept) => ({ body: prediction.results.map((r) => r.label).join('|'), contentType: 'text/plain' });`,
+      }),
+    );
+    const answer = await invoke({ EndpointName: endpoint, ContentType: "text/plain", Body: "ab|abcdef" });
+    expect(answer).toMatchObject({ text: "short|long", contentType: "text/plain" });
+  });
+
+  it("uses one transformFn (with its modelFn), which sees the model, content type, accept and custom attributes", async () => {
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts": `
+export const modelFn = async (modelDir: string) => ({ loadedFrom: modelDir.endsWith("/model") });
+export async function transformFn(model: { loadedFrom: boolean }, body: Buffer, contentType: string, accept: string, context: { customAttributes?: string }) {
+  return JSON.stringify({ model, echoed: body.toString(), contentType, accept, attributes: context.customAttributes });
+}`,
+      }),
+    );
+    const answer = await invoke({
+      EndpointName: endpoint,
+      ContentType: "text/plain",
+      Accept: "application/json",
+      CustomAttributes: "k=v",
+      Body: "안녕",
+    });
+    expect(JSON.parse(answer.text)).toEqual({
+      model: { loadedFrom: true },
+      echoed: "안녕",
+      contentType: "text/plain",
+      accept: "application/json",
+      attributes: "k=v",
+    });
+  });
+
+  it("surfaces a handler exception as ModelError with the container's 400", async () => {
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts":
+          "export const modelFn = () => 1;\nexport function predictFn() { throw new Error('model says no'); }\n",
+      }),
+    );
+    const error = await failure(json(endpoint, { inputs: "x" }));
+    expect(error).toMatchObject({ name: "ModelError", OriginalStatusCode: 400 });
+    expect(error.message).toMatch(
+      /Received client error \(400\) from variant AllTraffic with message ".*model says no/,
+    );
+  });
+});
+
+describe("variants", () => {
+  const labelling = (label: string) =>
+    modelArchive({
+      "code/inference.ts": `export const modelFn = () => 0;\nexport const predictFn = () => [{ label: "${label}", score: 1 }];\n`,
+    });
+
+  it("routes by weight, honours TargetVariant and follows UpdateEndpointWeightsAndCapacities", async () => {
+    const blue = await deploy(local, await labelling("blue"), { wait: false });
+    const green = await deploy(local, await labelling("green"), {
+      variants: [
+        { VariantName: "Blue", ModelName: blue.model, InitialVariantWeight: 1 },
+        { VariantName: "Green", InitialVariantWeight: 0 },
+      ],
+    });
+    const endpoint = green.endpoint;
+    const seen = async (count: number, target?: string) => {
+      const variants = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const answer = await invoke(json(endpoint, { inputs: "x" }, { TargetVariant: target }));
+        expect(JSON.parse(answer.text)[0].label).toBe((answer.variant as string).toLowerCase());
+        variants.add(answer.variant as string);
+      }
+      return [...variants].sort();
+    };
+    expect(await seen(20)).toEqual(["Blue"]);
+    expect(await seen(3, "Green")).toEqual(["Green"]);
+
+    await local.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: endpoint,
+        DesiredWeightsAndCapacities: [
+          { VariantName: "Blue", DesiredWeight: 1 },
+          { VariantName: "Green", DesiredWeight: 1 },
+        ],
+      }),
+    );
+    const updated = await settled(local, endpoint);
+    expect(
+      updated.ProductionVariants?.map((variant) => [variant.VariantName, variant.CurrentWeight]),
+    ).toEqual([
+      ["Blue", 1],
+      ["Green", 1],
+    ]);
+    // 60 draws at 50/50 miss a variant with probability 2^-59.
+    expect(await seen(60)).toEqual(["Blue", "Green"]);
+
+    const unknown = await failure(json(endpoint, { inputs: "x" }, { TargetVariant: "Red" }));
+    expect(unknown.name).toBe("ValidationError");
+    expect(unknown.$metadata.httpStatusCode).toBe(400);
+    expect(unknown.message).toBe(
+      `Variant Red not found for endpoint ${endpoint}; its variants are Blue, Green.`,
+    );
+  });
+});
+
+describe("runtime errors", () => {
+  it("answers ValidationError for an unknown endpoint, an endpoint not in service, and a payload over 6 MiB", async () => {
+    const unknown = await failure(json("no-such-endpoint", { inputs: "x" }));
+    expect(unknown).toMatchObject({
+      name: "ValidationError",
+      message: "Endpoint no-such-endpoint of account 000000000000 not found.",
+    });
+    expect(unknown.$metadata.httpStatusCode).toBe(400);
+
+    const creating = await deploy(local, await modelArchive({ "code/inference.ts": KEYWORD_MODEL }), {
+      wait: false,
+    });
+    const early = await failure(json(creating.endpoint, { inputs: "x" }));
+    expect(early.name).toBe("ValidationError");
+    expect(early.message).toMatch(/is not in service \(status Creating\)/);
+
+    const big = await failure({
+      EndpointName: keywordEndpoint,
+      ContentType: "text/csv",
+      Body: "가".repeat(2_200_000),
+    });
+    expect(big.name).toBe("ValidationError");
+    expect(big.message).toMatch(/6600000 bytes; InvokeEndpoint accepts at most 6291456 bytes/);
+  });
+});
+
+describe("supervision", () => {
+  it("restarts a container killed mid-traffic: calls fail clearly, then succeed again", async () => {
+    const { endpoint } = await deploy(local, await modelArchive({ "code/inference.ts": KEYWORD_MODEL }));
+    const [victim] = containerPids(local.stateDir, endpoint);
+    const call = () =>
+      local.runtimeOnce.send(new InvokeEndpointCommand(json(endpoint, { inputs: "좋아요" })));
+    await call();
+    // Traffic in flight while the container dies.
+    const traffic = Array.from({ length: 20 }, () =>
+      call().then(
+        () => "ok",
+        (error: Error) => error.name,
+      ),
+    );
+    process.kill(victim as number, "SIGKILL");
+    const outcomes = await Promise.all(traffic);
+    for (const outcome of outcomes)
+      expect(["ok", "ServiceUnavailable", "ModelNotReadyException"]).toContain(outcome);
+    const down = await call().then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    if (down) {
+      expect(["ServiceUnavailable", "ModelNotReadyException"]).toContain(down.name);
+      expect(down.message).toMatch(/retry shortly/);
+    }
+    let answered = false;
+    for (let attempt = 0; attempt < 100 && !answered; attempt++) {
+      answered = await call().then(
+        () => true,
+        () => false,
+      );
+      if (!answered) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(answered).toBe(true);
+    expect(alive(victim as number)).toBe(false);
+    expect(containerPids(local.stateDir, endpoint)).toHaveLength(1);
+    expect((await settled(local, endpoint)).EndpointStatus).toBe("InService");
+  });
+
+  it("fails the endpoint with a reason when its container keeps dying", async () => {
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts":
+          "export const modelFn = () => 0;\nexport function predictFn() { process.exit(3); }\n",
+      }),
+    );
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const status = (await local.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint })))
+        .EndpointStatus;
+      if (status === "Failed") break;
+      await local.runtimeOnce
+        .send(new InvokeEndpointCommand(json(endpoint, { inputs: "x" })))
+        .catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const described = await settled(local, endpoint, ["InService", "Creating"]);
+    expect(described.EndpointStatus).toBe("Failed");
+    expect(described.FailureReason).toMatch(
+      /Variant AllTraffic: Container i-[0-9a-f]{17} died 3 times within 60 s; last time it exited \(code 3\)/,
+    );
+    expect(containerPids(local.stateDir, endpoint)).toEqual([]);
+  });
+});
