@@ -4,6 +4,7 @@
  * `src/local/services/sagemaker/shapes.json` that the validator reads at run time.
  *
  *   npx tsx test/tools/gen-sagemaker-shapes.ts [path/to/sagemaker-2017-07-24.json]
+ *   npx biome check --write src/local/services/sagemaker/shapes.json
  *
  * The Smithy model is Apache-2.0 (aws/api-models-aws); the generated file carries that notice.
  */
