@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServiceContext, type ServiceContext } from "./context";
+import { join } from "node:path";
+import { createServiceContext, projectRoot, type ServiceContext } from "./context";
 import { handleAwsJson, type JsonService, sendJsonError, toAwsError } from "./protocol/aws-json";
 import { header, newRequestId, readBody, sendJson } from "./protocol/http";
 import { createRuntimeHandler } from "./protocol/runtime";
@@ -7,13 +9,31 @@ import { handleS3 } from "./protocol/s3-rest";
 import { logsJsonService } from "./services/logs";
 import { createSageMakerService } from "./services/sagemaker";
 
-/** The largest request body accepted at all (model archives through PutObject); services cap lower. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024 * 1024;
+/**
+ * S3 bodies are held in memory while they are decoded and verified: larger uploads go through multipart
+ * (lib-storage, boto3 and the AWS CLI switch to it on their own far below this).
+ */
+const MAX_S3_BODY_BYTES = 1024 * 1024 * 1024;
 /** awsJson and runtime requests are small on AWS (6 MiB payloads); the cap leaves room to answer clearly. */
 const MAX_API_BODY_BYTES = 64 * 1024 * 1024;
 
+/**
+ * SageMaker Runtime's operations (`/invocations`, `/async-invocations`, `/invocations-response-stream`);
+ * any other path, even under a bucket named "endpoints", is S3's.
+ */
+const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(?:async-)?invocations/;
+
 export const LOCAL_SERVICE_NAME = "local-sagemaker";
-export const LOCAL_VERSION = "0.1.0";
+export const LOCAL_VERSION = packageVersion();
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "unknown";
+  }
+}
 
 export interface LocalApp {
   readonly context: ServiceContext;
@@ -74,13 +94,16 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       await handleAwsJson(jsonServices, req, res, body, reportUnexpected);
       return;
     }
-    if (path.startsWith("/endpoints/")) {
+    if (req.method === "POST" && RUNTIME_PATH.test(path)) {
       const body = await readBody(req, MAX_API_BODY_BYTES);
       await runtime(req, res, body);
       return;
     }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    await handleS3(context.s3, req, res, body, { region: context.region, onUnexpected: reportUnexpected });
+    await handleS3(context.s3, req, res, {
+      region: context.region,
+      bodyLimit: MAX_S3_BODY_BYTES,
+      onUnexpected: reportUnexpected,
+    });
   }
 
   return {

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -385,6 +387,69 @@ describe("objects", () => {
     );
     expect(failed.$metadata.httpStatusCode).toBe(412);
     expect(failed.name).toBe("PreconditionFailed");
+  });
+});
+
+describe("routing and limits", () => {
+  it("serves a bucket named endpoints as S3 (only runtime operations go to the runtime)", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "endpoints" }));
+    await s3.send(new PutObjectCommand({ Bucket: "endpoints", Key: "my-endpoint/config.json", Body: "{}" }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: "endpoints", Key: "my-endpoint/config.json" }));
+    expect(await got.Body?.transformToString()).toBe("{}");
+  });
+
+  it("accepts virtual-hosted style requests for <bucket>.localhost", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "vhost" }));
+    await s3.send(new PutObjectCommand({ Bucket: "vhost", Key: "dir/file.txt", Body: "virtual" }));
+    const answer = await new Promise<string>((done, fail) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: server.port,
+          path: "/dir/file.txt",
+          headers: { host: `vhost.localhost:${server.port}` },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => done(text));
+        },
+      );
+      req.on("error", fail);
+      req.end();
+    });
+    expect(answer).toBe("virtual");
+  });
+
+  it("refuses an overwrite under If-None-Match: * with 412, and a body over the limit with EntityTooLarge", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "limits" }));
+    await s3.send(new PutObjectCommand({ Bucket: "limits", Key: "once", Body: "first", IfNoneMatch: "*" }));
+    const second = await failure(
+      s3.send(new PutObjectCommand({ Bucket: "limits", Key: "once", Body: "second", IfNoneMatch: "*" })),
+    );
+    expect(second.$metadata.httpStatusCode).toBe(412);
+    expect(
+      await (
+        await s3.send(new GetObjectCommand({ Bucket: "limits", Key: "once" }))
+      ).Body?.transformToString(),
+    ).toBe("first");
+    const answer = await new Promise<string>((done, fail) => {
+      const socket = connect(server.port, "127.0.0.1", () =>
+        socket.write("PUT /limits/huge HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\nabc"),
+      );
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        if (text.includes("</Error>")) socket.destroy();
+      });
+      socket.on("close", () => done(text));
+      socket.on("error", fail);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain("<Code>EntityTooLarge</Code>");
+    expect((await fetch(`${server.url}/_local/health`)).status).toBe(200);
   });
 });
 

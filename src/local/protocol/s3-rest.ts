@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError } from "../errors";
 import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
-import { header, newRequestId } from "./http";
+import { header, newRequestId, readBody } from "./http";
 import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 
 /**
@@ -13,6 +13,8 @@ import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 
 export interface S3ProtocolOptions {
   region: string;
+  /** Bodies above this are refused with EntityTooLarge before they are held in memory. */
+  bodyLimit: number;
   onUnexpected: (error: unknown) => void;
 }
 
@@ -69,18 +71,24 @@ const UNSUPPORTED_SUBRESOURCES = [
 /** Representation headers S3 stores with an object and returns on GET/HEAD. */
 const STORED_HEADERS = ["content-disposition", "content-language", "cache-control", "expires"];
 
+const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]*[a-z0-9])\.localhost(?::\d+)?$/i;
+
 const XML_HEADERS = { "Content-Type": "application/xml" };
 
 export async function handleS3(
   s3: S3Service,
   req: IncomingMessage,
   res: ServerResponse,
-  body: Buffer,
   options: S3ProtocolOptions,
 ): Promise<void> {
   const requestId = newRequestId();
   const method = req.method ?? "GET";
   try {
+    const declared = Number(header(req, "content-length") ?? 0);
+    if (declared > options.bodyLimit) throw entityTooLarge(declared, options.bodyLimit);
+    const body = await readBody(req, options.bodyLimit).catch((error: unknown) => {
+      throw error instanceof AwsError ? entityTooLarge(undefined, options.bodyLimit) : error;
+    });
     const request = parseRequest(method, req, body, requestId);
     const reply = await dispatch(s3, request, options);
     send(res, method, requestId, reply);
@@ -101,6 +109,19 @@ export async function handleS3(
   }
 }
 
+function entityTooLarge(size: number | undefined, limit: number): AwsError {
+  return new AwsError(
+    "EntityTooLarge",
+    `Your proposed upload${size === undefined ? "" : ` of ${size} bytes`} exceeds local S3's limit of ${limit} bytes for one request: upload it in parts (multipart upload; lib-storage's Upload, boto3 and the AWS CLI do so on their own).`,
+    {
+      fields: {
+        MaxSizeAllowed: String(limit),
+        ...(size === undefined ? {} : { ProposedSize: String(size) }),
+      },
+    },
+  );
+}
+
 function parseRequest(method: string, req: IncomingMessage, body: Buffer, requestId: string): S3Request {
   const raw = req.url ?? "/";
   const queryAt = raw.indexOf("?");
@@ -108,7 +129,20 @@ function parseRequest(method: string, req: IncomingMessage, body: Buffer, reques
   const path = queryAt >= 0 ? raw.slice(0, queryAt) : raw;
   const query = new URLSearchParams(queryAt >= 0 ? raw.slice(queryAt + 1) : "");
   const slash = path.indexOf("/", 1);
+  // Virtual-hosted style works for `<bucket>.localhost`, which resolves to loopback without any set-up.
+  const hosted = VIRTUAL_HOST.exec(header(req, "host") ?? "");
   try {
+    if (hosted) {
+      return {
+        method,
+        bucket: hosted[1] as string,
+        key: decodeURIComponent(path.slice(1)),
+        query,
+        req,
+        body,
+        requestId,
+      };
+    }
     const bucket = decodeURIComponent(slash >= 0 ? path.slice(1, slash) : path.slice(1));
     const key = slash >= 0 ? decodeURIComponent(path.slice(slash + 1)) : "";
     return { method, bucket, key, query, req, body, requestId };
@@ -372,6 +406,17 @@ function checksumHeaders(checksum: { algorithm: string; value: string } | undefi
 }
 
 async function putObject(s3: S3Service, request: S3Request): Promise<S3Reply> {
+  // Conditional write (`If-None-Match: *`): create only, never overwrite.
+  if (header(request.req, "if-none-match")?.trim() === "*" && s3.objectExists(request.bucket, request.key)) {
+    throw new AwsError(
+      "PreconditionFailed",
+      "At least one of the pre-conditions you specified did not hold",
+      {
+        status: 412,
+        fields: { Condition: "If-None-Match" },
+      },
+    );
+  }
   const { body, checksum } = payload(request);
   const stored = await s3.putObject(request.bucket, request.key, body, {
     ...objectOptions(request.req),

@@ -248,6 +248,10 @@ export class S3Service {
     await this.putObject(bucket, key, body, contentType ? { contentType } : {});
   }
 
+  objectExists(bucket: string, key: string): boolean {
+    return this.index(bucket).has(key);
+  }
+
   headObject(bucket: string, key: string): StoredObject {
     return toStored(this.record(bucket, key));
   }
@@ -309,13 +313,13 @@ export class S3Service {
     const resumeAfter =
       options.continuationToken !== undefined ? decodeToken(options.continuationToken) : undefined;
     const index = this.index(bucket);
-    const keys = [...index.keys()]
-      .filter(
+    const keys = sortedKeys(
+      [...index.keys()].filter(
         (key) =>
           key.startsWith(prefix) &&
           (options.startAfter === undefined || byteOrder(key, options.startAfter) > 0),
-      )
-      .sort(byteOrder);
+      ),
+    );
 
     const objects: StoredObject[] = [];
     const commonPrefixes: string[] = [];
@@ -346,7 +350,7 @@ export class S3Service {
 
   /** Every key under a prefix, without paging: for services that copy channels or artifacts. */
   async listObjectKeys(bucket: string, prefix: string): Promise<string[]> {
-    return [...this.index(bucket).keys()].filter((key) => key.startsWith(prefix)).sort(byteOrder);
+    return sortedKeys([...this.index(bucket).keys()].filter((key) => key.startsWith(prefix)));
   }
 
   // ---- multipart uploads -------------------------------------------------------------------------
@@ -592,6 +596,14 @@ export class S3Service {
     if (previous && previous.file !== file) rmSync(this.bodyPath(bucket, previous.file), { force: true });
     return toStored(record);
   }
+}
+
+/** Sorted in S3's order, encoding each key once rather than in every comparison. */
+function sortedKeys(keys: string[]): string[] {
+  return keys
+    .map((key) => ({ key, bytes: Buffer.from(key, "utf8") }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map((entry) => entry.key);
 }
 
 function readJson<T>(path: string): T | undefined {
