@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import {
   DescribeTrainingJobCommand,
   ListTrainingJobsCommand,
@@ -13,7 +13,7 @@ import { projectRoot } from "./config";
 import { type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
 import { huggingFaceImageUri } from "./image-uris";
-import { downloadFile, s3Uri, uploadDirectory } from "./s3";
+import { downloadFile, s3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
 
 /**
@@ -46,6 +46,8 @@ export const SENTIMENT_METRICS: MetricDefinition[] = ["accuracy", "f1", "loss"].
   Regex: `eval_${name}=([0-9.eE+-]+);`,
 }));
 
+const LABEL_NAMES = { "0": "negative", "1": "positive" };
+
 export function sentimentTrainingPlan(
   session: WorkshopSession,
   options: { quick: boolean },
@@ -64,7 +66,8 @@ export function sentimentTrainingPlan(
       entryPoint: "train.ts",
       // Local SageMaker runs the job as a process on this machine; the instance type is only recorded.
       instanceType: "ml.m5.xlarge",
-      hyperparameters: options.quick ? { epochs: 1 } : {},
+      // The same label names train.py gives KoELECTRA, so both modes answer "negative"/"positive".
+      hyperparameters: { label_names: JSON.stringify(LABEL_NAMES), ...(options.quick ? { epochs: 1 } : {}) },
       estimatedHours: 0,
     };
   }
@@ -105,20 +108,53 @@ export function servingCostNotice(session: WorkshopSession, what = "real-time en
 }
 
 /**
- * Makes sure the prepared NSMC files exist (lab 3.1 writes them; quick mode prepares small ones here when
- * 3.1 was skipped) and uploads their folder once per session; returns the S3 prefix for the `train` channel.
+ * Makes sure the prepared NSMC files exist (lab 3.1 writes them; when 3.1 was skipped they are prepared here)
+ * and uploads `train.tsv` and `validation.tsv` under their own prefixes: a channel is a whole S3 prefix, and
+ * the test split must never reach the training job.
  */
 export async function uploadPreparedData(
   session: WorkshopSession,
   options: { quick: boolean },
-): Promise<string> {
+): Promise<{ train: string; validation: string }> {
   const paths = preparedDataPaths();
   if (!existsSync(paths.train) || !existsSync(paths.validation)) {
     console.log("3.1에서 준비한 데이터가 없어 지금 준비합니다 (prepared data missing: running prepareNsmc).");
     prepareNsmc({ quick: options.quick });
   }
   const bucket = await session.defaultBucket();
-  return uploadDirectory(session.s3, dirname(paths.train), s3Uri(bucket, SENTIMENT_JOB_BASE, "data"));
+  const upload = async (file: string, channel: string) => {
+    const prefix = s3Uri(bucket, SENTIMENT_JOB_BASE, "data", channel);
+    await uploadFile(session.s3, file, `${prefix}/${basename(file)}`);
+    return prefix;
+  };
+  return {
+    train: await upload(paths.train, "train"),
+    validation: await upload(paths.validation, "validation"),
+  };
+}
+
+/**
+ * Every value the metric regexes find in the job's log, in order: the per-epoch curves the final metrics
+ * (FinalMetricDataList, the last value of each) are taken from.
+ */
+export function metricSeries(
+  logs: readonly { message: string }[],
+  definitions: readonly MetricDefinition[] = SENTIMENT_METRICS,
+): Record<string, number[]> {
+  const series: Record<string, number[]> = {};
+  for (const definition of definitions) {
+    if (!definition.Name || !definition.Regex) continue;
+    const pattern = new RegExp(definition.Regex, "g");
+    const values: number[] = [];
+    for (const line of logs) {
+      for (const match of line.message.matchAll(pattern)) {
+        const value = Number(match[1]);
+        if (Number.isFinite(value)) values.push(value);
+      }
+    }
+    if (values.length) series[definition.Name] = values;
+  }
+  return series;
 }
 
 /** The newest completed job whose name starts with `baseJobName`, as a TrainingResult; undefined when none. */
@@ -159,9 +195,9 @@ export async function trainSentimentModel(
   options: { quick: boolean; lab: string },
 ): Promise<TrainingResult> {
   const plan = sentimentTrainingPlan(session, options);
-  const train = await uploadPreparedData(session, options);
+  const channels = await uploadPreparedData(session, options);
   const estimator = new HuggingFaceEstimator(session, { ...plan, lab: options.lab });
-  return estimator.fit({ train });
+  return estimator.fit(channels);
 }
 
 export interface ArchiveEntry {

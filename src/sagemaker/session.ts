@@ -44,6 +44,9 @@ interface ClientSettings {
 
 /** Creates the SDK clients for one mode; exported so tests can build AWS-mode clients without sending anything. */
 export function createClients(settings: ClientSettings) {
+  // The SDK's notice that its 2027 releases need Node 22 would print into every lab's first cell; the workshop
+  // supports Node 20 and lab 1.1 checks the version. A user who sets the variable keeps their choice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   return {
     sagemaker: new SageMakerClient(settings),
     runtime: new SageMakerRuntimeClient(settings),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LOCAL_ROLE_ARN, loadWorkshopConfig, requireRoleArn } from "../../src/sagemaker/config";
 import { costNotice } from "../../src/sagemaker/cost";
+import { latencySummary, metricSeries, SENTIMENT_METRICS } from "../../src/sagemaker/labs";
 import { uniqueName } from "../../src/sagemaker/naming";
 import { createBucketRequest, defaultBucketName } from "../../src/sagemaker/session";
 
@@ -96,5 +97,35 @@ describe("workshop config", () => {
     expect(uniqueName("ko_sagemaker 3.3", new Date("2026-11-21T09:00:00.000Z"))).toBe(
       "ko-sagemaker-3-3-2026-11-21-09-00-00-000",
     );
+  });
+});
+
+describe("lab helpers", () => {
+  it("summarises latencies with nearest-rank percentiles", () => {
+    const latencies = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(latencySummary(latencies)).toEqual({
+      requests: 100,
+      meanMs: 50.5,
+      p50Ms: 50,
+      p90Ms: 90,
+      p99Ms: 99,
+      maxMs: 100,
+    });
+    expect(latencySummary([7])).toMatchObject({ p50Ms: 7, p99Ms: 7 });
+    expect(() => latencySummary([])).toThrow(/at least one request/);
+  });
+
+  it("extracts per-epoch metric curves from log lines with the job's regexes", () => {
+    const logs = [
+      { message: "epoch=1; loss=0.5; eval_loss=0.45; eval_accuracy=0.79;" },
+      { message: "noise eval_accuracy=oops;" },
+      { message: "epoch=2; loss=0.4; eval_loss=0.41; eval_accuracy=0.8123;" },
+      { message: "final (validation): eval_accuracy=0.8123; eval_f1=0.8; eval_loss=4.1e-1;" },
+    ];
+    expect(metricSeries(logs, SENTIMENT_METRICS)).toEqual({
+      eval_accuracy: [0.79, 0.8123, 0.8123],
+      eval_f1: [0.8],
+      eval_loss: [0.45, 0.41, 0.41],
+    });
   });
 });

@@ -9,6 +9,7 @@ import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/local";
 import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
 import { LOCAL_REGION, LOCAL_ROLE_ARN } from "../../src/sagemaker/config";
 import { Estimator, HuggingFaceEstimator, TrainingJobError } from "../../src/sagemaker/estimator";
+import { findLatestTrainingJob, listModelArtifact } from "../../src/sagemaker/labs";
 import { HuggingFaceModel, repackModelWithCode } from "../../src/sagemaker/model";
 import { EndpointInvocationError, Predictor } from "../../src/sagemaker/predictor";
 import { downloadFile, s3Uri } from "../../src/sagemaker/s3";
@@ -108,6 +109,7 @@ describe("the toolkit against local SageMaker", () => {
   it("creates the default bucket and trains a job: status transitions, logs, metrics, artifact", async () => {
     const bucket = await session.defaultBucket();
     expect(bucket).toBe("sagemaker-ap-northeast-2-000000000000");
+    expect(await findLatestTrainingJob(session, "e2e-words")).toBeUndefined();
     const estimator = new Estimator(session, {
       entryPoint: "train.js",
       sourceDir: join(work, "src"),
@@ -131,6 +133,13 @@ describe("the toolkit against local SageMaker", () => {
       `s3://${bucket}/e2e-words/output/${result.jobName}/output/model.tar.gz`,
     );
     artifact = result.modelArtifact as string;
+    const latest = await findLatestTrainingJob(session, "e2e-words");
+    expect(latest).toMatchObject({
+      jobName: result.jobName,
+      modelArtifact: artifact,
+      metrics: { eval_accuracy: 0.75 },
+    });
+    expect((await listModelArtifact(session, artifact)).map((entry) => entry.path)).toEqual(["words.json"]);
     const local = await downloadFile(session.s3, artifact, join(work, "model.tar.gz"));
     expect(local).toContain("model.tar.gz");
   });
