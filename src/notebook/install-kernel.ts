@@ -25,7 +25,11 @@ export interface KernelSpecFile {
 }
 
 /** Writes the kernel spec and returns the path of its kernel.json. */
-export function installProjectKernel(root: string = projectRoot(), node: string = process.execPath): string {
+export function installProjectKernel(
+  root: string = projectRoot(),
+  node: string = process.execPath,
+  jupyterPath: string = projectJupyterPath(root),
+): string {
   const tslabBin = path.join(root, "node_modules", "tslab", "bin", "tslab");
   const spec: KernelSpecFile = {
     // `{connection_file}` must stay a separate argument: Jupyter substitutes whole arguments only.
@@ -33,7 +37,7 @@ export function installProjectKernel(root: string = projectRoot(), node: string 
     display_name: "TypeScript",
     language: "typescript",
   };
-  const dir = path.join(projectJupyterPath(root), "kernels", "tslab");
+  const dir = path.join(jupyterPath, "kernels", "tslab");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "kernel.json");
   writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);

@@ -2,6 +2,7 @@
  * `npm run labs [-- 2.3 3.1 ...]`: executes the workshop's notebooks headless, in order, each in its own process,
  * writes the executed copies to `.work/labs/`, prints a summary, and exits non-zero if any notebook failed.
  * A failing notebook stops at its failing cell; the others still run, so one run shows every broken lab.
+ * Knobs: LABS_CELL_TIMEOUT_S (per-cell limit, default 600), LABS_DIR and LABS_OUT_DIR (other folders).
  */
 import path from "node:path";
 import { findLabNotebooks } from "./discover";
@@ -10,9 +11,20 @@ import { type NotebookRunResult, runNotebook } from "./run-notebook";
 import { padDisplay } from "./text-width";
 
 export interface RunLabsOptions {
-  root?: string;
+  /** Folder searched for notebooks (default `<root>/labs`, or env `LABS_DIR`). */
+  labsDir?: string;
+  /** Where executed copies go, mirroring the labs folder (default `<root>/.work/labs`, or env `LABS_OUT_DIR`). */
+  outDir?: string;
   filters?: string[];
   log?: (line: string) => void;
+}
+
+export function defaultLabsDir(): string {
+  return path.resolve(process.env.LABS_DIR || path.join(projectRoot(), "labs"));
+}
+
+export function defaultLabsOutDir(): string {
+  return path.resolve(process.env.LABS_OUT_DIR || path.join(projectRoot(), ".work", "labs"));
 }
 
 function indent(text: string, prefix = "    "): string {
@@ -57,9 +69,9 @@ export function formatSummary(rows: { notebook: string; result: NotebookRunResul
 export async function runLabs(
   options: RunLabsOptions = {},
 ): Promise<{ notebook: string; result: NotebookRunResult }[]> {
-  const root = options.root ?? projectRoot();
+  const labsDir = options.labsDir ?? defaultLabsDir();
+  const outDir = options.outDir ?? defaultLabsOutDir();
   const log = options.log ?? ((line: string) => console.log(line));
-  const labsDir = path.join(root, "labs");
   const filters = options.filters ?? [];
   const notebooks = findLabNotebooks(labsDir, filters);
   if (notebooks.length === 0) {
@@ -73,7 +85,7 @@ export async function runLabs(
   for (const file of notebooks) {
     const relative = path.relative(labsDir, file);
     log(`▶ ${relative}`);
-    const result = await runNotebook(file, { outputPath: path.join(root, ".work", "labs", relative) });
+    const result = await runNotebook(file, { outputPath: path.join(outDir, relative) });
     log(
       result.status === "ok"
         ? `✓ ${relative} (${result.seconds.toFixed(1)} s)`
@@ -88,7 +100,7 @@ if (require.main === module) {
   runLabs({ filters: process.argv.slice(2) }).then(
     (rows) => {
       console.log(`\n${formatSummary(rows)}`);
-      console.log(`Executed copies: ${path.join(projectRoot(), ".work", "labs")}`);
+      console.log(`Executed copies: ${defaultLabsOutDir()}`);
       process.exitCode = rows.every((r) => r.result.status === "ok") ? 0 : 1;
     },
     (err: unknown) => {
