@@ -247,8 +247,10 @@ export async function waitForTrainingJob(
     );
     const status = description.TrainingJobStatus ?? "Unknown";
     const secondary = description.SecondaryStatus ?? "";
-    const key = `${status}/${secondary}`;
-    if (key !== last) {
+    const terminal = TERMINAL.has(status);
+    const report = () => {
+      const key = `${status}/${secondary}`;
+      if (key === last) return;
       last = key;
       const transitions = description.SecondaryStatusTransitions ?? [];
       const change: StatusChange = {
@@ -259,17 +261,18 @@ export async function waitForTrainingJob(
       };
       statusHistory.push(change);
       onStatus(change);
-    }
-    for (const line of (await follower?.poll()) ?? []) {
-      logs.push(line);
-      onLog(line);
-    }
-    if (TERMINAL.has(status)) {
-      // The last lines can land after the status flips: one more pass picks them up.
+    };
+    // A new phase is announced before its log lines; the end only after the last lines, which can land
+    // after the status flips (hence the second pass), so the transcript reads in the order things happened.
+    if (!terminal) report();
+    for (let pass = terminal ? 2 : 1; pass > 0; pass--) {
       for (const line of (await follower?.poll()) ?? []) {
         logs.push(line);
         onLog(line);
       }
+    }
+    if (terminal) report();
+    if (terminal) {
       const result: TrainingResult = {
         jobName,
         status,

@@ -10,7 +10,7 @@ import {
 import * as tar from "tar";
 import { preparedDataPaths, prepareNsmc } from "../data";
 import { projectRoot } from "./config";
-import { type CostItem, costNotice } from "./cost";
+import { assertCostConsent, type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
 import { huggingFaceImageUri } from "./image-uris";
 import { downloadFile, s3Uri, uploadFile } from "./s3";
@@ -116,6 +116,7 @@ export async function uploadPreparedData(
   session: WorkshopSession,
   options: { quick: boolean },
 ): Promise<{ train: string; validation: string }> {
+  assertCostConsent(session.config, "training data uploads to S3");
   const paths = preparedDataPaths();
   if (!existsSync(paths.train) || !existsSync(paths.validation)) {
     console.log("3.1에서 준비한 데이터가 없어 지금 준비합니다 (prepared data missing: running prepareNsmc).");

@@ -17,6 +17,7 @@ import {
   type WorkshopConfig,
   type WorkshopMode,
 } from "./config";
+import { assertCostConsent } from "./cost";
 
 /** Everything a lab needs to talk to SageMaker: the four SDK clients, the bucket, the role. */
 export interface WorkshopSession {
@@ -32,7 +33,9 @@ export interface WorkshopSession {
   /** The execution role ARN (a clear error in AWS mode when none is configured). */
   roleArn(): string;
   accountId(): Promise<string>;
-  /** `sagemaker-<region>-<account>` (or the configured one), created when absent. */
+  /** The bucket's name (`sagemaker-<region>-<account>` or the configured one), without touching S3. */
+  bucketName(): Promise<string>;
+  /** The bucket, created when absent (in AWS mode only after the user opted in to costs). */
   defaultBucket(): Promise<string>;
 }
 
@@ -113,8 +116,9 @@ function buildSession(
   localUrl?: string,
 ): WorkshopSession {
   let bucket: Promise<string> | undefined;
+  const bucketName = async () => config.bucket ?? defaultBucketName(config.region, await accountId());
   const ensureBucket = async (): Promise<string> => {
-    const name = config.bucket ?? defaultBucketName(config.region, await accountId());
+    const name = await bucketName();
     try {
       await clients.s3.send(new HeadBucketCommand({ Bucket: name }));
     } catch (error) {
@@ -125,6 +129,7 @@ function buildSession(
             "If it belongs to another account, set SM_BUCKET to a bucket of yours.",
         );
       }
+      assertCostConsent(config, `the S3 bucket ${name}`);
       await clients.s3.send(new CreateBucketCommand(createBucketRequest(name, config.region)));
     }
     return name;
@@ -137,6 +142,7 @@ function buildSession(
     ...clients,
     roleArn: () => requireRoleArn(config),
     accountId,
+    bucketName,
     defaultBucket() {
       bucket ??= ensureBucket().catch((error) => {
         bucket = undefined;

@@ -3,6 +3,7 @@ import { validateSageMakerInput } from "../../src/local/services/sagemaker/valid
 import type { WorkshopConfig } from "../../src/sagemaker/config";
 import { CostConsentError } from "../../src/sagemaker/cost";
 import { buildTrainingJobRequest, HuggingFaceEstimator } from "../../src/sagemaker/estimator";
+import { uploadPreparedData } from "../../src/sagemaker/labs";
 import {
   buildCreateEndpointRequest,
   buildCreateModelRequest,
@@ -179,6 +180,7 @@ describe("AWS-mode requests", () => {
     await expect(estimator.fit({ train: "s3://b/train" })).rejects.toThrow(CostConsentError);
     const model = new HuggingFaceModel(session, { modelData: "s3://b/model.tar.gz" });
     await expect(model.deploy({ instanceType: "ml.m5.xlarge" })).rejects.toThrow(/SM_CONFIRM_COSTS=1/);
+    await expect(uploadPreparedData(session, { quick: true })).rejects.toThrow(CostConsentError);
   });
 
   it("a Hub model in local mode says it cannot be reached offline", async () => {

@@ -1,5 +1,5 @@
 import { readdirSync, readlinkSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { Estimator, HuggingFaceEstimator, TrainingJobError } from "../../src/sag
 import { findLatestTrainingJob, listModelArtifact } from "../../src/sagemaker/labs";
 import { HuggingFaceModel, repackModelWithCode } from "../../src/sagemaker/model";
 import { EndpointInvocationError, Predictor } from "../../src/sagemaker/predictor";
-import { downloadFile, s3Uri } from "../../src/sagemaker/s3";
+import { downloadDirectory, downloadFile, s3Uri } from "../../src/sagemaker/s3";
 import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 
@@ -62,6 +62,8 @@ exports.predictFn = (texts, words) => {
 exports.outputFn = (prediction) => JSON.stringify(prediction);
 `;
 
+const TRAIN_TSV = "text\tlabel\n최고\t1\n별로\t0\n명작\t1\n";
+
 let url: string;
 let stateDir: string;
 let work: string;
@@ -80,7 +82,7 @@ beforeAll(async () => {
   await mkdir(join(work, "data"));
   await mkdir(join(work, "code"));
   await writeFile(join(work, "src", "train.js"), TRAIN_JS);
-  await writeFile(join(work, "data", "train.tsv"), "text\tlabel\n최고\t1\n별로\t0\n명작\t1\n");
+  await writeFile(join(work, "data", "train.tsv"), TRAIN_TSV);
   await writeFile(join(work, "code", "inference.js"), HANDLER_JS);
 });
 
@@ -142,6 +144,14 @@ describe("the toolkit against local SageMaker", () => {
     expect((await listModelArtifact(session, artifact)).map((entry) => entry.path)).toEqual(["words.json"]);
     const local = await downloadFile(session.s3, artifact, join(work, "model.tar.gz"));
     expect(local).toContain("model.tar.gz");
+    // The data channel went up as a folder; it comes back the same way.
+    const back = await downloadDirectory(
+      session.s3,
+      s3Uri(bucket, result.jobName, "input", "train"),
+      join(work, "back"),
+    );
+    expect(back).toEqual([join(work, "back", "train.tsv")]);
+    expect(await readFile(back[0] as string, "utf8")).toBe(TRAIN_TSV);
   });
 
   it("a failing job raises TrainingJobError with the script's failure reason", async () => {
