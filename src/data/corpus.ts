@@ -1,4 +1,4 @@
-import { stratifiedSplit } from "./clean";
+import { stratifiedSample, stratifiedSplit } from "./clean";
 import { type LabelledDataset, loadDataset } from "./load";
 import { locateNsmc, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
 import { sampleReviewsPath, workshopRoot } from "./paths";
@@ -101,4 +101,47 @@ export function corpusFacts(train: LabelledDataset, test: LabelledDataset): Corp
     test: splitFacts(test),
     testRowsInTrain: test.texts.filter((text) => trainTexts.has(text)).length,
   };
+}
+
+/** A seeded, label-stratified subset of about `size` rows (the whole dataset when it is smaller). */
+export function subsetDataset(dataset: LabelledDataset, size: number, seed = 42): LabelledDataset {
+  if (size >= dataset.texts.length) return dataset;
+  const indices = dataset.labels.map((label, index) => ({ label, index }));
+  const chosen = stratifiedSample(indices, size, seed)
+    .map((row) => row.index)
+    .sort((a, b) => a - b);
+  const subset: LabelledDataset = {
+    source: dataset.source,
+    texts: chosen.map((i) => dataset.texts[i] as string),
+    labels: chosen.map((i) => dataset.labels[i] as string),
+  };
+  if (dataset.ids) subset.ids = chosen.map((i) => (dataset.ids as string[])[i] as string);
+  return subset;
+}
+
+export interface RepeatedText {
+  text: string;
+  count: number;
+  /** rows per label for this text, e.g. { "0": 3, "1": 40 }: conflicting labels show up here */
+  labels: Record<string, number>;
+}
+
+/** The texts that occur most often, with how their rows are labelled. */
+export function repeatedTexts(dataset: LabelledDataset, top = 10): RepeatedText[] {
+  const byText = new Map<string, Record<string, number>>();
+  dataset.texts.forEach((text, i) => {
+    const label = dataset.labels[i] as string;
+    let labels = byText.get(text);
+    if (!labels) {
+      labels = {};
+      byText.set(text, labels);
+    }
+    labels[label] = (labels[label] ?? 0) + 1;
+  });
+  const repeated: RepeatedText[] = [];
+  for (const [text, labels] of byText) {
+    const count = Object.values(labels).reduce((a, b) => a + b, 0);
+    if (count > 1) repeated.push({ text, count, labels });
+  }
+  return repeated.sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1)).slice(0, top);
 }

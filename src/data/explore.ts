@@ -28,6 +28,33 @@ export function textLengths(texts: readonly string[]): number[] {
   return texts.map((text) => [...text.normalize("NFC")].length);
 }
 
+export interface LengthHistogram {
+  /** the first length in each bin: 0, binSize, 2·binSize, ... */
+  binStarts: number[];
+  /** per label, rows whose length falls in each bin */
+  counts: Record<string, number[]>;
+}
+
+/**
+ * Review lengths binned per label. Charts get the counts rather than every length, which keeps a
+ * 150,000-review histogram a few hundred numbers in the notebook.
+ */
+export function lengthHistogram(dataset: LabelledDataset, binSize = 5): LengthHistogram {
+  const lengths = textLengths(dataset.texts);
+  // A loop, not Math.max(...lengths): spreading 150,000 arguments overflows the stack.
+  let longest = 0;
+  for (const length of lengths) if (length > longest) longest = length;
+  const bins = Math.floor(longest / binSize) + 1;
+  const counts: Record<string, number[]> = {};
+  for (const label of [...new Set(dataset.labels)].sort()) counts[label] = new Array(bins).fill(0);
+  lengths.forEach((length, i) => {
+    const row = counts[dataset.labels[i] as string] as number[];
+    const bin = Math.floor(length / binSize);
+    row[bin] = (row[bin] as number) + 1;
+  });
+  return { binStarts: Array.from({ length: bins }, (_, i) => i * binSize), counts };
+}
+
 export interface LabelShare {
   label: string;
   count: number;
@@ -56,7 +83,7 @@ export interface DistinctiveNgram {
 }
 
 export interface NgramOptions {
-  /** n-gram sizes over characters (spaces included, marking word edges). Default [2, 3]. */
+  /** n-gram sizes over characters. Inner spaces count ("너무 지" spans two words); n-grams that start or end with a space are skipped, as they repeat their trimmed twin. Default [2, 3]. */
   sizes?: number[];
   /** n-grams per label. Default 15. */
   top?: number;
@@ -87,12 +114,12 @@ export function distinctiveNgrams(dataset: LabelledDataset, options: NgramOption
     const li = labelIndex.get(dataset.labels[row] as string) as number;
     const own = perLabelCounts[li] as Map<string, number>;
     // UTF-16 slices are the fastest n-gram keys; the few that would cut an emoji's surrogate pair are skipped.
-    const padded = ` ${text.normalize("NFC").replace(/\s+/g, " ").trim()} `;
+    const padded = text.normalize("NFC").replace(/\s+/g, " ").trim();
     for (const n of sizes) {
       for (let i = 0; i + n <= padded.length; i++) {
         if (isLowSurrogate(padded.charCodeAt(i)) || isHighSurrogate(padded.charCodeAt(i + n - 1))) continue;
+        if (padded.charCodeAt(i) === 32 || padded.charCodeAt(i + n - 1) === 32) continue;
         const gram = padded.slice(i, i + n);
-        if (gram.trim() === "") continue;
         own.set(gram, (own.get(gram) ?? 0) + 1);
         totals[li] = (totals[li] as number) + 1;
       }

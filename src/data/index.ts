@@ -4,13 +4,20 @@ export type { ChecksumVerdict, NsmcFileName } from "./checksums";
 export { NSMC_DEFAULT_BASE_URL, NSMC_FILES, sha256OfFile, verifyChecksum } from "./checksums";
 export type { CleanOptions, CleanReport, ReviewRow } from "./clean";
 export { cleanReviews, normaliseReviewText, stratifiedSample, stratifiedSplit } from "./clean";
-export type { CorpusFacts, ReviewCorpus, SplitFacts } from "./corpus";
-export { corpusFacts, loadReviewCorpus } from "./corpus";
+export type { CorpusFacts, RepeatedText, ReviewCorpus, SplitFacts } from "./corpus";
+export { corpusFacts, loadReviewCorpus, repeatedTexts, subsetDataset } from "./corpus";
 export type { DownloadOptions, DownloadProgress } from "./download";
 export { downloadVerified } from "./download";
 export { DatasetError, NsmcUnavailableError } from "./errors";
-export type { DistinctiveNgram, LabelShare, NgramOptions } from "./explore";
-export { danfojs, distinctiveNgrams, labelBalance, textLengths, toDataFrame } from "./explore";
+export type { DistinctiveNgram, LabelShare, LengthHistogram, NgramOptions } from "./explore";
+export {
+  danfojs,
+  distinctiveNgrams,
+  labelBalance,
+  lengthHistogram,
+  textLengths,
+  toDataFrame,
+} from "./explore";
 export type { DatasetFormat, LabelledDataset, LoadDatasetOptions } from "./load";
 export { LABEL_COLUMN_CANDIDATES, loadDataset, TEXT_COLUMN_CANDIDATES } from "./load";
 export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./nsmc";
@@ -18,6 +25,6 @@ export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from 
 export type { DataFolders, PreparedDataPaths } from "./paths";
 export { dataFolders, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
 export type { PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
-export { prepareNsmc } from "./prepare";
+export { PREPARE_STEPS, preparedManifestPath, prepareNsmc, readPreparedManifest } from "./prepare";
 export type { TextLabelRow } from "./write";
 export { tsvSafe, writeCsv, writeJsonl, writeTsv } from "./write";

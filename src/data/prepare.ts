@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, stratifiedSplit } from "./clean";
 import { loadReviewCorpus } from "./corpus";
 import type { LabelledDataset } from "./load";
-import { type PreparedDataPaths, preparedDataPaths, workshopRoot } from "./paths";
-import { writeJsonl, writeTsv } from "./write";
+import { dataFolders, type PreparedDataPaths, preparedDataPaths, workshopRoot } from "./paths";
+import { writeJson, writeJsonl, writeTsv } from "./write";
 
 export interface PrepareOptions {
   root?: string;
@@ -24,7 +26,12 @@ export interface PrepareOptions {
   dedupeTest?: boolean;
   /** Use the sample reviews even when NSMC is present. */
   forceSample?: boolean;
+  /** Called as each of the PREPARE_STEPS begins (a full NSMC run takes several seconds). */
+  onStep?: (step: PrepareStep, index: number) => void;
 }
+
+export const PREPARE_STEPS = ["read", "clean", "split", "write"] as const;
+export type PrepareStep = (typeof PREPARE_STEPS)[number];
 
 /** One line of the before/after table a notebook shows. */
 export interface PreparedSplitCounts extends CleanReport {
@@ -68,6 +75,8 @@ export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
   const root = options.root ?? workshopRoot();
   const quick = options.quick ?? process.env.WORKSHOP_QUICK === "1";
   const seed = options.seed ?? 42;
+  const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
+  step("read");
   const corpus = loadReviewCorpus({ root, seed, ...(options.forceSample ? { forceSample: true } : {}) });
   const rawTrain = datasetRows(corpus.train);
   const rawTest = datasetRows(corpus.test);
@@ -76,15 +85,18 @@ export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
   const trainInput = quick ? stratifiedSample(rawTrain, options.quickTrainRows ?? 6000, seed) : rawTrain;
   const testInput = quick ? stratifiedSample(rawTest, options.quickTestRows ?? 2000, seed + 1) : rawTest;
 
+  step("clean");
   const test = cleanReviews(testInput, { dedupe: options.dedupeTest ?? false });
   const exclude = options.dropTrainRowsInTest ? new Set(test.rows.map((row) => row.text)) : undefined;
   const train = cleanReviews(trainInput, exclude ? { exclude } : {});
+  step("split");
   const { rest: trainRows, part: validationRows } = stratifiedSplit(
     train.rows,
     options.validationFraction ?? 0.1,
     seed,
   );
 
+  step("write");
   const paths = preparedDataPaths(root);
   writeTsv(paths.train, trainRows);
   writeTsv(paths.validation, validationRows);
@@ -94,7 +106,7 @@ export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
     test.rows.map((row) => ({ inputs: row.text })),
   );
 
-  return {
+  const result: PreparedData = {
     source: corpus.source,
     note,
     quick,
@@ -119,4 +131,35 @@ export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
       { file: "test", rows: test.rows.length, labels: labelCounts(test.rows) },
     ],
   };
+  const manifest: PreparedManifest = {
+    ...result,
+    seed,
+    validationFraction: options.validationFraction ?? 0.1,
+    createdAt: new Date().toISOString(),
+  };
+  writeJson(preparedManifestPath(root), manifest);
+  return result;
+}
+
+/** What a prepareNsmc run wrote, and with which settings: later labs check `quick` before reusing the files. */
+export interface PreparedManifest extends PreparedData {
+  seed: number;
+  validationFraction: number;
+  createdAt: string;
+}
+
+export function preparedManifestPath(root: string = workshopRoot()): string {
+  return join(dataFolders(root).prepared, "manifest.json");
+}
+
+/**
+ * The manifest of the files in data/prepared, or undefined when there are none (or they predate manifests).
+ * A quick CI pass after a full run (or the reverse) can tell from `quick` that the files do not fit.
+ */
+export function readPreparedManifest(root: string = workshopRoot()): PreparedManifest | undefined {
+  const file = preparedManifestPath(root);
+  if (!existsSync(file)) return undefined;
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as PreparedManifest;
+  const paths = preparedDataPaths(root);
+  return Object.values(paths).every((path) => existsSync(path)) ? manifest : undefined;
 }

@@ -33,7 +33,7 @@ export function readUtf8Text(file: string): string {
     throw new DatasetError(
       file,
       `is not valid UTF-8 text (first bad bytes on line ${firstInvalidLine(bytes)})`,
-      "Save it as UTF-8 (Excel: 'CSV UTF-8'; shell: iconv -f CP949 -t UTF-8 in > out)",
+      "Save it as UTF-8 (Excel: 'CSV UTF-8'; shell: iconv -f CP949 -t UTF-8 in > out).",
     );
   }
 }

@@ -47,3 +47,8 @@ export function writeCsv(file: string, rows: readonly TextLabelRow[]): void {
 export function writeJsonl(file: string, records: readonly object[]): void {
   writeAtomically(file, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
 }
+
+/** A JSON document, written atomically (manifests). */
+export function writeJson(file: string, value: unknown): void {
+  writeAtomically(file, `${JSON.stringify(value, null, 1)}\n`);
+}

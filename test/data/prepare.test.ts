@@ -7,6 +7,7 @@ import {
   normaliseReviewText,
   preparedDataPaths,
   prepareNsmc,
+  readPreparedManifest,
   sampleReviewsPath,
   stratifiedSample,
   stratifiedSplit,
@@ -109,6 +110,12 @@ describe("prepareNsmc", () => {
     expect(jsonl).toEqual(test.texts.map((inputs) => ({ inputs })));
     expect(prepared.written.map((w) => w.rows)).toEqual([216, 24, 60]);
     expect(prepared.written[1]?.labels).toEqual({ "0": 12, "1": 12 });
+    expect(readPreparedManifest(root)).toMatchObject({
+      source: "sample",
+      quick: false,
+      seed: 42,
+      written: prepared.written,
+    });
     // Same seed, same files.
     const again = prepareNsmc({ root, quick: false });
     expect(again.written).toEqual(prepared.written);
@@ -119,8 +126,10 @@ describe("prepareNsmc", () => {
 describe.skipIf(!process.env.NSMC_DIR)("prepareNsmc on the real corpus (needs NSMC_DIR)", () => {
   it("quick mode writes seeded stratified subsets; the counts add up", () => {
     const root = tempDir();
+    expect(readPreparedManifest(root)).toBeUndefined();
     const prepared = prepareNsmc({ root, quick: true });
     expect(prepared.source).toBe("nsmc");
+    expect(readPreparedManifest(root)?.quick).toBe(true);
     expect(prepared.note).toContain("NSMC_DIR");
     const [train, test] = prepared.counts;
     expect(train).toMatchObject({ split: "train", before: 150_000, subsampledAway: 144_000 });
