@@ -4,8 +4,9 @@
  *
  * Hashing instead of a vocabulary: memory is fixed by `hashBits` whatever the corpus, there is no vocabulary
  * pass and nothing to store but the weights, and unseen n-grams cost nothing at prediction. The price is
- * collisions: distinct n-grams share a bucket. At 2^22 buckets and NSMC's few million n-grams the collisions
- * mostly merge rare n-grams and cost little accuracy (measured in the benchmark).
+ * collisions: distinct n-grams share a bucket. On NSMC (about 23 M n-gram occurrences in 135k reviews),
+ * validation accuracy at 2^20 / 2^22 / 2^23 buckets was 87.6 / 88.1 / 88.2% after 4 epochs: 2^23 is the
+ * default, a 16.8 MB artifact at float16 (2^22 halves that for about 0.1 point).
  */
 import { normalizeReview } from "./text";
 
@@ -26,9 +27,9 @@ export const DEFAULT_FEATURE_PARAMS: FeatureParams = {
   charNgramMin: 1,
   charNgramMax: 5,
   wordNgramMax: 2,
-  hashBits: 22,
+  hashBits: 23,
   maxChars: 1000,
-  maxRepeat: 2,
+  maxRepeat: 3,
 };
 
 /** One row per text: the distinct feature ids of row r are indices[offsets[r] .. offsets[r+1]). */

@@ -73,8 +73,9 @@ const STRIDE = 4;
 function nbRatios(rows: FeatureRows, positive: Uint8Array, dimension: number, alpha: number): Float32Array {
   const r = new Float32Array(dimension);
   if (alpha <= 0) return r.fill(1);
-  const p = new Float64Array(dimension).fill(alpha);
-  const q = new Float64Array(dimension).fill(alpha);
+  // Float32 counts are exact up to 2^24 rows and halve the memory of this step.
+  const p = new Float32Array(dimension).fill(alpha);
+  const q = new Float32Array(dimension).fill(alpha);
   for (let row = 0; row < rows.count; row++) {
     const target = positive[row] === 1 ? p : q;
     for (let j = rows.offsets[row] as number; j < (rows.offsets[row + 1] as number); j++) {
