@@ -38,6 +38,9 @@ describe("parseHyperparameters", () => {
       expected,
     );
     expect(parseHyperparameters({ label_names: "0=negative,1=positive" }).options).toEqual(expected);
+    // SageMaker's SDK JSON-encodes every hyperparameter value once more.
+    const twice = JSON.stringify(JSON.stringify({ "0": "negative", "1": "positive" }));
+    expect(parseHyperparameters({ label_names: twice }).options).toEqual(expected);
     expect(() => parseHyperparameters({ label_names: "negative" })).toThrow(/must map label values to names/);
   });
 });
