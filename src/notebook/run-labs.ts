@@ -5,6 +5,7 @@
  * Knobs: LABS_CELL_TIMEOUT_S (per-cell limit, default 600), LABS_DIR and LABS_OUT_DIR (other folders).
  */
 import path from "node:path";
+import { localSageMakerHealth, localSageMakerUrl, stopLocalSageMaker } from "../local";
 import { findLabNotebooks } from "./discover";
 import { projectRoot } from "./install-kernel";
 import { type NotebookRunResult, runNotebook } from "./run-notebook";
@@ -96,12 +97,35 @@ export async function runLabs(
   return rows;
 }
 
+async function localSageMakerAnswers(url: string): Promise<boolean> {
+  try {
+    return (await localSageMakerHealth(url)) !== undefined;
+  } catch {
+    return false; // something else answers there: not ours to stop
+  }
+}
+
+/**
+ * The command: labs run in the background against local SageMaker, which the first lab that needs it starts.
+ * A server that was already running belongs to the user and stays; one the labs started is stopped at the end.
+ */
+async function main(filters: string[]): Promise<number> {
+  const url = localSageMakerUrl();
+  const runningBefore = await localSageMakerAnswers(url);
+  const rows = await runLabs({ filters });
+  if (!runningBefore && (await localSageMakerAnswers(url))) {
+    await stopLocalSageMaker(url);
+    console.log(`Stopped local SageMaker at ${url}, which the labs had started.`);
+  }
+  console.log(`\n${formatSummary(rows)}`);
+  console.log(`Executed copies: ${defaultLabsOutDir()}`);
+  return rows.every((r) => r.result.status === "ok") ? 0 : 1;
+}
+
 if (require.main === module) {
-  runLabs({ filters: process.argv.slice(2) }).then(
-    (rows) => {
-      console.log(`\n${formatSummary(rows)}`);
-      console.log(`Executed copies: ${defaultLabsOutDir()}`);
-      process.exitCode = rows.every((r) => r.result.status === "ok") ? 0 : 1;
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
     },
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,7 @@
 /** Shared by the notebook suites: temporary notebooks and the Jupyter command. */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Notebook } from "../../src/notebook/nbformat";
@@ -41,4 +42,18 @@ export function jupyterCommand(): { command: string; prefix: string[] } | undefi
     if (probe.status === 0) return candidate;
   }
   return undefined;
+}
+
+/** A port nobody uses, so a local SageMaker started under a test is that test's alone to stop. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
 }

@@ -5,7 +5,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopLocalSageMaker } from "../../src/local";
@@ -13,7 +12,7 @@ import { findLabNotebooks } from "../../src/notebook/discover";
 import { installProjectKernel } from "../../src/notebook/install-kernel";
 import { cellSource, type Notebook } from "../../src/notebook/nbformat";
 import { runNotebook } from "../../src/notebook/run-notebook";
-import { jupyterCommand, LABS_DIR, ROOT, tempDir } from "./helpers";
+import { freePort, jupyterCommand, LABS_DIR, ROOT, tempDir } from "./helpers";
 
 const NOTEBOOK_TIMEOUT_MS = 15 * 60_000;
 const notebooks = findLabNotebooks(LABS_DIR).map((file) => [path.relative(LABS_DIR, file), file] as const);
@@ -22,20 +21,6 @@ let env: NodeJS.ProcessEnv;
 let localSageMakerUrl: string;
 let jupyterPath: string;
 let outDir: string;
-
-/** A port nobody uses, so the local SageMaker these notebooks start is ours alone to stop afterwards. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

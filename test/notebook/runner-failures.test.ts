@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Notebook } from "../../src/notebook/nbformat";
 import { runNotebook } from "../../src/notebook/run-notebook";
-import { ROOT, tempDir, writeNotebook } from "./helpers";
+import { freePort, ROOT, tempDir, writeNotebook } from "./helpers";
 
 const THROWING_CELL = [
   "function checkRating(value: number) {",
@@ -88,7 +88,9 @@ describe("headless runner on failing notebooks", () => {
     expect(result.failure?.error).toContain("exited with code 3");
   });
 
-  it("`npm run labs` prints the failure and the summary, runs the other notebooks, and exits non-zero", () => {
+  it("`npm run labs` prints the failure and the summary, runs the other notebooks, and exits non-zero", async () => {
+    // The command stops a local SageMaker the labs started: give it a port no other test's server uses.
+    const port = String(await freePort());
     const labs = tempDir("cli");
     const outDir = tempDir("cli-out");
     writeNotebook(path.join(labs, "1.1_Fine.ipynb"), [["code", 'console.log("fine");']]);
@@ -98,7 +100,7 @@ describe("headless runner on failing notebooks", () => {
     ]);
     writeNotebook(path.join(labs, "1.3_AlsoFine.ipynb"), [["code", "const y = 2;"]]);
     const run = spawnSync(process.execPath, [path.join(ROOT, "dist", "notebook", "run-labs.js")], {
-      env: { ...process.env, LABS_DIR: labs, LABS_OUT_DIR: outDir },
+      env: { ...process.env, LABS_DIR: labs, LABS_OUT_DIR: outDir, LOCAL_SAGEMAKER_PORT: port },
       encoding: "utf8",
       timeout: 120_000,
     });
@@ -112,11 +114,17 @@ describe("headless runner on failing notebooks", () => {
     expect(readFileSync(path.join(outDir, "1.1_Fine.ipynb"), "utf8")).toContain("fine");
   });
 
-  it("`npm run labs -- <filter>` that matches nothing says what exists and exits 2", () => {
+  it("`npm run labs -- <filter>` that matches nothing says what exists and exits 2", async () => {
+    const port = String(await freePort());
     const labs = tempDir("cli-none");
     writeNotebook(path.join(labs, "1.1_Only.ipynb"), [["code", "1"]]);
     const run = spawnSync(process.execPath, [path.join(ROOT, "dist", "notebook", "run-labs.js"), "7.7"], {
-      env: { ...process.env, LABS_DIR: labs, LABS_OUT_DIR: tempDir("cli-none-out") },
+      env: {
+        ...process.env,
+        LABS_DIR: labs,
+        LABS_OUT_DIR: tempDir("cli-none-out"),
+        LOCAL_SAGEMAKER_PORT: port,
+      },
       encoding: "utf8",
     });
     expect(run.status).toBe(2);
