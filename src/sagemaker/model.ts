@@ -38,8 +38,10 @@ export interface DeployOptions extends PredictorOptions {
   endpointName?: string;
   variantName?: string;
   wait?: boolean;
-  /** Seconds between DescribeEndpoint polls (default 1 locally, 15 on AWS). */
+  /** Seconds between DescribeEndpoint polls (default 0.5 locally, 15 on AWS). */
   pollSeconds?: number;
+  /** Give up waiting after this long (default 5 min locally, 30 min on AWS); the endpoint is left as it is. */
+  timeoutSeconds?: number;
   onStatus?: (status: EndpointStatusChange) => void;
 }
 
@@ -104,9 +106,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function waitForEndpoint(
   session: WorkshopSession,
   endpointName: string,
-  options: Pick<DeployOptions, "pollSeconds" | "onStatus"> = {},
+  options: Pick<DeployOptions, "pollSeconds" | "onStatus" | "timeoutSeconds"> = {},
 ): Promise<DescribeEndpointCommandOutput> {
   const pollMs = (options.pollSeconds ?? (session.mode === "local" ? 0.5 : 15)) * 1000;
+  const timeoutMs = (options.timeoutSeconds ?? (session.mode === "local" ? 300 : 1800)) * 1000;
   const onStatus =
     options.onStatus ??
     ((change: EndpointStatusChange) =>
@@ -132,6 +135,12 @@ export async function waitForEndpoint(
     if (status === "Failed" || status === "OutOfService") {
       throw new Error(
         `Endpoint ${endpointName} is ${status}: ${description.FailureReason ?? "no reason given"}`,
+      );
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(
+        `Endpoint ${endpointName} is still ${status} after ${timeoutMs / 1000} s. It keeps running (and, on AWS, ` +
+          "billing): wait and call waitForEndpoint again, or delete it with deleteEndpointResources.",
       );
     }
     await sleep(pollMs);

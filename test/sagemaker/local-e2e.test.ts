@@ -10,7 +10,7 @@ import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
 import { LOCAL_REGION, LOCAL_ROLE_ARN } from "../../src/sagemaker/config";
 import { Estimator, HuggingFaceEstimator, TrainingJobError } from "../../src/sagemaker/estimator";
 import { findLatestTrainingJob, listModelArtifact } from "../../src/sagemaker/labs";
-import { HuggingFaceModel, repackModelWithCode } from "../../src/sagemaker/model";
+import { HuggingFaceModel, repackModelWithCode, waitForEndpoint } from "../../src/sagemaker/model";
 import { EndpointInvocationError, Predictor } from "../../src/sagemaker/predictor";
 import { downloadDirectory, downloadFile, s3Uri } from "../../src/sagemaker/s3";
 import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
@@ -208,11 +208,35 @@ describe("the toolkit against local SageMaker", () => {
     expect((error as EndpointInvocationError).originalMessage).toContain("boom is not a review");
   });
 
+  it("waiting for an endpoint that is slow to start gives up with a clear error instead of hanging", async () => {
+    await mkdir(join(work, "slow-code"));
+    await writeFile(
+      join(work, "slow-code", "inference.js"),
+      "exports.modelFn = () => new Promise((done) => setTimeout(() => done([]), 4000));\n" +
+        "exports.predictFn = (input) => input;\n",
+    );
+    const repacked = await repackModelWithCode(
+      session,
+      artifact,
+      join(work, "slow-code"),
+      s3Uri(await session.defaultBucket(), "e2e-words", "slow", "model.tar.gz"),
+    );
+    const model = new HuggingFaceModel(session, { modelData: repacked, lab: "e2e" });
+    const predictor = await model.deploy({ instanceType: "ml.m5.large", wait: false });
+    await expect(
+      waitForEndpoint(session, predictor.endpointName, {
+        timeoutSeconds: 1,
+        pollSeconds: 0.2,
+        onStatus: () => {},
+      }),
+    ).rejects.toThrow(/is still Creating after 1 s.*deleteEndpointResources/);
+  });
+
   it("the cleanup sweep deletes endpoint, config and model, and nothing is left running", async () => {
     const deleted = await cleanupWorkshopResources(session, { lab: "e2e", verbose: false });
-    expect(deleted.endpoints).toHaveLength(1);
-    expect(deleted.endpointConfigs).toHaveLength(1);
-    expect(deleted.models).toHaveLength(1);
+    expect(deleted.endpoints).toHaveLength(2);
+    expect(deleted.endpointConfigs).toHaveLength(2);
+    expect(deleted.models).toHaveLength(2);
     const listed = await session.sagemaker.send(new ListEndpointsCommand({}));
     expect(listed.Endpoints ?? []).toEqual([]);
     expect(processesIn(stateDir)).toEqual([]);
