@@ -70,12 +70,15 @@ export async function stopLocal(local: Local | undefined, removeState = true): P
 }
 
 /** A model.tar.gz made with node-tar from a folder of files. */
-export async function modelArchive(files: Record<string, string>): Promise<Buffer> {
+export async function modelArchive(
+  files: Record<string, string>,
+  encoding: BufferEncoding = "utf8",
+): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), "model-src-"));
   try {
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), text);
+      writeFileSync(join(dir, path), text, encoding);
     }
     const file = join(dir, "..", `${dir.split("/").at(-1)}.tar.gz`);
     await tar.c({ gzip: true, file, cwd: dir, portable: true }, Object.keys(files));

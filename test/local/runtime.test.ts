@@ -1,9 +1,13 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   DescribeEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, type InvokeEndpointCommandInput } from "@aws-sdk/client-sagemaker-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { trainClassifier } from "../../src/model";
 import {
   alive,
   containerPids,
@@ -166,6 +170,59 @@ describe("built-in inference server formats (Hugging Face toolkit conventions)",
     );
     expect(answer.customAttributes).toBe("trace=abc-1");
     expect(answer.variant).toBe("AllTraffic");
+  });
+});
+
+describe("the project's classifier as the default model", () => {
+  it("serves a model.tar.gz written by trainClassifier(...).save(dir), with no handler code", async () => {
+    const positive = [
+      "정말 재미있어요",
+      "최고의 영화",
+      "배우 연기가 좋아요",
+      "감동적이고 좋았다",
+      "또 보고 싶어요",
+      "추천합니다 최고",
+    ];
+    const negative = [
+      "너무 지루했다",
+      "최악의 영화",
+      "시간 낭비였어요",
+      "별로예요 실망",
+      "다시는 안 본다",
+      "연기가 어색하고 지루",
+    ];
+    const trained = trainClassifier(
+      {
+        texts: [...positive, ...negative],
+        labels: [...positive.map(() => "positive"), ...negative.map(() => "negative")],
+      },
+      { epochs: 20 },
+    );
+    const dir = mkdtempSync(join(tmpdir(), "trained-"));
+    trained.save(dir);
+    const files = Object.fromEntries(
+      readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), "binary")]),
+    );
+    rmSync(dir, { recursive: true, force: true });
+    const { endpoint } = await deploy(local, await modelArchive(files, "binary"));
+    const answer = JSON.parse(
+      (await invoke(json(endpoint, { inputs: ["최고의 영화 추천합니다", "지루하고 최악"] }))).text,
+    );
+    expect(answer.map((entry: { label: string }) => entry.label)).toEqual(["positive", "negative"]);
+    expect(answer[0].score).toBeGreaterThan(0.5);
+    const ranked = JSON.parse(
+      (await invoke(json(endpoint, { inputs: "재미있어요", parameters: { top_k: 2 } }))).text,
+    );
+    expect(ranked.map((entry: { label: string }) => entry.label).sort()).toEqual(["negative", "positive"]);
+  });
+
+  it("fails the endpoint with the classifier's own message when the archive holds no model", async () => {
+    const { endpoint } = await deploy(local, await modelArchive({ "README.txt": "no model here" }), {
+      wait: false,
+    });
+    const described = await settled(local, endpoint);
+    expect(described.EndpointStatus).toBe("Failed");
+    expect(described.FailureReason).toMatch(/config\.json is missing/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { TextClassifier } from "../../model";
 import { type ClassificationRequest, ClientInputError, decodeRequest, encodeResponse } from "./codecs";
-import { defaultPredict, loadDefaultModel, type TextClassifierLike } from "./default-model";
+import { defaultPredict, loadDefaultModel } from "./default-model";
 
 /** Per-request facts a handler may use (the toolkit's `context`). */
 export interface InferenceContext {
@@ -113,7 +114,7 @@ export async function buildPipeline(
   const predict =
     handlers?.predictFn ??
     ((input: unknown, loaded: unknown) =>
-      defaultPredict(input as ClassificationRequest, loaded as TextClassifierLike));
+      defaultPredict(input as ClassificationRequest, loaded as TextClassifier));
   const encode =
     handlers?.outputFn ?? ((prediction: unknown, accept: string) => encodeResponse(prediction, accept));
   return async ({ body, contentType, accept, context }) => {

@@ -1,0 +1,255 @@
+/**
+ * Local SageMaker hosting benchmark (`npm run bench:local`): CreateEndpoint → InService, InvokeEndpoint latency for
+ * one review through the JS SDK, and requests/s with 8 concurrent callers. The server runs in its own process, as
+ * `npm run local` runs it; the model is a real classifier trained here by trainClassifier.
+ *
+ * Env: BENCH_REQUESTS (sequential calls, default 3000), BENCH_SECONDS (throughput run, default 5),
+ *      BENCH_CREATES (endpoint creations timed, default 5).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  SageMakerClient,
+  waitUntilEndpointDeleted,
+} from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import * as tar from "tar";
+import { trainClassifier } from "../../src/model";
+
+const ROOT = resolve(__dirname, "../..");
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CREATES = Number(process.env.BENCH_CREATES ?? 5);
+const CONCURRENCY = 8;
+const REVIEW = "배우들 연기가 정말 좋았고 마지막 장면에서 감동받았어요";
+
+async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      pathToFileURL(require.resolve("tsx")).href,
+      join(ROOT, "src/local/cli.ts"),
+      "--port",
+      "0",
+      "--state-dir",
+      stateDir,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (match) resolveUrl(match[0]);
+    });
+    child.once("exit", (code) => reject(new Error(`local SageMaker exited (${code}) before it was ready`)));
+  });
+  return { url, child };
+}
+
+async function modelArchive(): Promise<Buffer> {
+  const positive = [
+    "정말 재미있어요",
+    "최고의 영화",
+    "배우 연기가 좋아요",
+    "감동적이고 좋았다",
+    "또 보고 싶어요",
+    "추천합니다",
+  ];
+  const negative = [
+    "너무 지루했다",
+    "최악의 영화",
+    "시간 낭비였어요",
+    "별로예요 실망",
+    "다시는 안 본다",
+    "연기가 어색해",
+  ];
+  const model = trainClassifier(
+    {
+      texts: [...positive, ...negative],
+      labels: [...positive.map(() => "positive"), ...negative.map(() => "negative")],
+    },
+    { epochs: 10 },
+  );
+  const dir = mkdtempSync(join(tmpdir(), "bench-model-"));
+  model.save(dir);
+  const file = `${dir}.tar.gz`;
+  await tar.c({ gzip: true, file, cwd: dir }, readdirSync(dir));
+  const archive = readFileSync(file);
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(file);
+  return archive;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc: the server and container are other processes. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), "bench-local-"));
+  const { url, child } = await startServer(stateDir);
+  const config = {
+    endpoint: url,
+    region: "ap-northeast-2",
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+  };
+  const sm = new SageMakerClient(config);
+  const runtime = new SageMakerRuntimeClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: "bench", Key: "model/model.tar.gz", Body: await modelArchive() }),
+    );
+    await sm.send(
+      new CreateModelCommand({
+        ModelName: "bench",
+        PrimaryContainer: { Image: "ko-sagemaker/inference", ModelDataUrl: "s3://bench/model/model.tar.gz" },
+      }),
+    );
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: "bench",
+        ProductionVariants: [
+          {
+            VariantName: "AllTraffic",
+            ModelName: "bench",
+            InitialInstanceCount: 1,
+            InstanceType: "ml.m5.large",
+          },
+        ],
+      }),
+    );
+
+    // CreateEndpoint → InService, polled every 10 ms (the SDK waiter polls at most once a second).
+    const createSeconds: number[] = [];
+    for (let round = 0; round < CREATES; round++) {
+      const name = `bench-${round}`;
+      const started = performance.now();
+      await sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: "bench" }));
+      for (;;) {
+        const status = (await sm.send(new DescribeEndpointCommand({ EndpointName: name }))).EndpointStatus;
+        if (status === "InService") break;
+        if (status === "Failed") throw new Error(`endpoint ${name} failed`);
+        await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+      }
+      createSeconds.push((performance.now() - started) / 1000);
+      if (round < CREATES - 1) {
+        await sm.send(new DeleteEndpointCommand({ EndpointName: name }));
+        await waitUntilEndpointDeleted({ client: sm, maxWaitTime: 60, minDelay: 1 }, { EndpointName: name });
+      }
+    }
+    const endpoint = `bench-${CREATES - 1}`;
+    const body = JSON.stringify({ inputs: REVIEW });
+    const invoke = () =>
+      runtime.send(
+        new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: "application/json", Body: body }),
+      );
+    const answer = JSON.parse(Buffer.from((await invoke()).Body ?? []).toString());
+
+    for (let i = 0; i < 300; i++) await invoke();
+    const latencies: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const started = performance.now();
+      await invoke();
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+
+    const containerPid = Number(
+      execFileSync("ps", ["--ppid", String(child.pid), "-o", "pid="], { encoding: "utf8" })
+        .trim()
+        .split(/\s+/)[0],
+    );
+    const cpuBefore = {
+      client: process.cpuUsage(),
+      server: cpuSeconds(child.pid),
+      container: cpuSeconds(containerPid),
+    };
+    let completed = 0;
+    const deadline = performance.now() + SECONDS * 1000;
+    const throughputStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          await invoke();
+          completed++;
+        }
+      }),
+    );
+    const perSecond = completed / ((performance.now() - throughputStarted) / 1000);
+    const clientCpu = process.cpuUsage(cpuBefore.client);
+    const perRequestMs = {
+      client: (clientCpu.user + clientCpu.system) / 1000 / completed,
+      server: ((cpuSeconds(child.pid) - cpuBefore.server) * 1000) / completed,
+      container: ((cpuSeconds(containerPid) - cpuBefore.container) * 1000) / completed,
+    };
+
+    createSeconds.sort((a, b) => a - b);
+    const cpu = cpus();
+    console.log(`\nLocal SageMaker hosting benchmark`);
+    console.log(
+      `machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
+    );
+    console.log(`answer for "${REVIEW}": ${JSON.stringify(answer)}\n`);
+    const rows: [string, string, string][] = [
+      [
+        `CreateEndpoint → InService (median of ${CREATES})`,
+        `${percentile(createSeconds, 50).toFixed(2)} s`,
+        "≤ 2 s",
+      ],
+      [
+        `CreateEndpoint → InService (worst of ${CREATES})`,
+        `${(createSeconds.at(-1) as number).toFixed(2)} s`,
+        "",
+      ],
+      [`InvokeEndpoint p50 (${REQUESTS} sequential)`, `${percentile(latencies, 50).toFixed(2)} ms`, "≤ 2 ms"],
+      [
+        `InvokeEndpoint p99 (${REQUESTS} sequential)`,
+        `${percentile(latencies, 99).toFixed(2)} ms`,
+        "≤ 10 ms",
+      ],
+      [`requests/s, ${CONCURRENCY} concurrent callers (${SECONDS} s)`, perSecond.toFixed(0), "≥ 2,000"],
+      ["CPU per request: JS SDK client", `${perRequestMs.client.toFixed(3)} ms`, ""],
+      ["CPU per request: local SageMaker server", `${perRequestMs.server.toFixed(3)} ms`, ""],
+      ["CPU per request: inference container", `${perRequestMs.container.toFixed(3)} ms`, ""],
+    ];
+    const width = Math.max(...rows.map((row) => row[0].length));
+    console.log(`${"measure".padEnd(width)} | ${"result".padStart(10)} | target`);
+    console.log(`${"-".repeat(width)}-|-${"-".repeat(10)}-|-------`);
+    for (const [name, value, target] of rows)
+      console.log(`${name.padEnd(width)} | ${value.padStart(10)} | ${target}`);
+  } finally {
+    await sm.send(new DeleteEndpointCommand({ EndpointName: `bench-${CREATES - 1}` })).catch(() => undefined);
+    child.kill("SIGTERM");
+    await new Promise((resolveExit) => child.once("exit", resolveExit));
+    for (const client of [sm, runtime, s3]) client.destroy();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
