@@ -14,7 +14,7 @@ import {
 import * as tar from "tar";
 import { assertCostConsent } from "./cost";
 import { huggingFaceImageUri } from "./image-uris";
-import { JobLogFollower, type LogLine } from "./logs";
+import { type LogLine, LogStreamFollower } from "./logs";
 import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
 import { s3Uri, uploadDirectory, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
@@ -236,7 +236,8 @@ export async function waitForTrainingJob(
   const pollMs = (options.pollSeconds ?? (session.mode === "local" ? 1 : 15)) * 1000;
   const onStatus = options.onStatus ?? defaultStatusPrinter;
   const onLog = options.onLog ?? ((line: LogLine) => console.log(line.message));
-  const follower = options.logs === false ? undefined : new JobLogFollower(session.logs, jobName);
+  const follower =
+    options.logs === false ? undefined : LogStreamFollower.forTrainingJob(session.logs, jobName);
   const started = Date.now();
   const statusHistory: StatusChange[] = [];
   const logs: LogLine[] = [];

@@ -6,6 +6,9 @@ import {
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 
+/** Where SageMaker writes an endpoint's container logs (streams `<variant>/<instance id>`). */
+export const endpointLogGroup = (endpointName: string): string => `/aws/sagemaker/Endpoints/${endpointName}`;
+
 export interface LogLine {
   stream: string;
   timestamp: number;
@@ -15,18 +18,27 @@ export interface LogLine {
 const isMissing = (error: unknown): boolean => (error as Error).name === "ResourceNotFoundException";
 
 /**
- * Follows every log stream of one job (`<job>/algo-N-<epoch>`) with GetLogEvents forward tokens, the way the
- * Python SDK's `logs=True` does. Each `poll()` returns the lines that arrived since the previous one; the
- * group not existing yet (a job that has not started) is not an error.
+ * Follows every log stream under a prefix with GetLogEvents forward tokens, the way the Python SDK's
+ * `logs=True` does: a training job's streams are `<job>/algo-N-<epoch>` in TRAINING_LOG_GROUP; an endpoint's
+ * are all streams of `endpointLogGroup(name)` (prefix ""). Each `poll()` returns the lines that arrived since
+ * the previous one; the group not existing yet (a job that has not started) is not an error.
  */
-export class JobLogFollower {
+export class LogStreamFollower {
   private readonly tokens = new Map<string, string | undefined>();
 
   constructor(
     private readonly logs: CloudWatchLogsClient,
-    private readonly jobName: string,
+    private readonly streamPrefix: string,
     private readonly logGroupName: string = TRAINING_LOG_GROUP,
   ) {}
+
+  static forTrainingJob(logs: CloudWatchLogsClient, jobName: string): LogStreamFollower {
+    return new LogStreamFollower(logs, `${jobName}/`);
+  }
+
+  static forEndpoint(logs: CloudWatchLogsClient, endpointName: string): LogStreamFollower {
+    return new LogStreamFollower(logs, "", endpointLogGroup(endpointName));
+  }
 
   async poll(): Promise<LogLine[]> {
     let streams: string[];
@@ -34,7 +46,7 @@ export class JobLogFollower {
       const found = await this.logs.send(
         new DescribeLogStreamsCommand({
           logGroupName: this.logGroupName,
-          logStreamNamePrefix: `${this.jobName}/`,
+          ...(this.streamPrefix ? { logStreamNamePrefix: this.streamPrefix } : {}),
         }),
       );
       streams = (found.logStreams ?? []).flatMap((stream) =>
