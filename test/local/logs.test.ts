@@ -347,6 +347,27 @@ describe("LogsService (what training and hosting call)", () => {
     }
   });
 
+  it("describes and pages a stream with 200,000 events", () => {
+    const dir = mkdtempSync(join(tmpdir(), "local-logs-service-"));
+    try {
+      const service = new LogsService(dir, "ap-northeast-2", "000000000000");
+      const lines = Array.from({ length: 200_000 }, (_, i) => `step ${i}`);
+      service.putLogLines("/big", "s", lines, 1_000);
+      const [stream] = service.describeLogStreams({ logGroupName: "/big" }).logStreams ?? [];
+      expect(stream?.lastEventTimestamp).toBe(1_000);
+      const head = service.getLogEvents({ logGroupName: "/big", logStreamName: "s", startFromHead: true });
+      expect(head.events).toHaveLength(10_000);
+      const next = service.getLogEvents({
+        logGroupName: "/big",
+        logStreamName: "s",
+        nextToken: head.nextForwardToken,
+      });
+      expect(next.events?.[0]?.message).toBe("step 10000");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects names that are not valid log group names", () => {
     const dir = mkdtempSync(join(tmpdir(), "local-logs-service-"));
     try {

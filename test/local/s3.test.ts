@@ -1,3 +1,4 @@
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
@@ -665,6 +666,56 @@ describe("multipart upload", () => {
     expect(gone.name).toBe("NoSuchUpload");
     expect(gone.$metadata.httpStatusCode).toBe(404);
   });
+});
+
+/** boto3 reads the same endpoint variables the README documents; skipped where Python has no boto3. */
+const hasBoto3 = spawnSync("python3", ["-c", "import boto3"], { stdio: "ignore" }).status === 0;
+
+function runPython(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile("python3", ["-c", script], { env, timeout: 120_000 }, (_error, stdout, stderr) =>
+      done({ stdout, stderr }),
+    );
+  });
+}
+
+describe("boto3", () => {
+  it.skipIf(!hasBoto3)(
+    "works through AWS_ENDPOINT_URL_S3: put, get, list, multipart upload and ranged download",
+    async () => {
+      const script = `
+import boto3, os, hashlib
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="from-boto3", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+s3.put_object(Bucket="from-boto3", Key="dir/리뷰 1.txt", Body="좋아요".encode(), Metadata={"lab": "1"})
+assert s3.get_object(Bucket="from-boto3", Key="dir/리뷰 1.txt")["Body"].read().decode() == "좋아요"
+assert [o["Key"] for o in s3.list_objects_v2(Bucket="from-boto3")["Contents"]] == ["dir/리뷰 1.txt"]
+data = os.urandom(12 * 1024 * 1024)
+path = os.path.join(os.environ["WORK"], "big.bin")
+open(path, "wb").write(data)
+s3.upload_file(path, "from-boto3", "big.bin")
+s3.download_file("from-boto3", "big.bin", path + ".back")
+assert open(path + ".back", "rb").read() == data
+print("ok")
+`;
+      const work = mkdtempSync(join(tmpdir(), "local-s3-boto3-"));
+      try {
+        // Asynchronously: the server that answers boto3 runs in this very process.
+        const result = await runPython(script, {
+          ...process.env,
+          WORK: work,
+          AWS_ENDPOINT_URL_S3: server.url,
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local-secret",
+          AWS_DEFAULT_REGION: REGION,
+        });
+        expect(result.stderr).toBe("");
+        expect(result.stdout.trim()).toBe("ok");
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("durability", () => {

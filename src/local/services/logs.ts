@@ -394,7 +394,7 @@ export class LogsService {
         ? {
             firstEventTimestamp: first.timestamp,
             lastEventTimestamp: last.timestamp,
-            lastIngestionTime: Math.max(...events.map((event) => event.ingestionTime)),
+            lastIngestionTime: events.reduce((latest, event) => Math.max(latest, event.ingestionTime), 0),
           }
         : {}),
     };
