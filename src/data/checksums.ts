@@ -7,8 +7,6 @@ export const NSMC_FILES = [
   { name: "ratings_test.txt", sha256: "8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda" },
 ] as const;
 
-export type NsmcFileName = (typeof NSMC_FILES)[number]["name"];
-
 /** The raw files in the public e9t/nsmc repository (CC0). `NSMC_BASE_URL` points elsewhere (a mirror, a test server). */
 export const NSMC_DEFAULT_BASE_URL = "https://raw.githubusercontent.com/e9t/nsmc/master";
 

@@ -8,6 +8,9 @@ import { fetchNsmc, type NsmcFetchEvent } from "./nsmc";
 
 const interactive = Boolean(process.stdout.isTTY);
 const reportedQuarters = new Map<string, number>();
+/** A terminal line is redrawn at most this often; chunks arrive far faster. */
+const REDRAW_MS = 100;
+let lastRedraw = 0;
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -28,6 +31,9 @@ function show(event: NsmcFetchEvent): void {
     case "progress": {
       const percent = event.total ? Math.floor((event.received / event.total) * 100) : undefined;
       if (interactive) {
+        const now = Date.now();
+        if (now - lastRedraw < REDRAW_MS && event.received !== event.total) break;
+        lastRedraw = now;
         const of = event.total ? ` / ${megabytes(event.total)} (${percent}%)` : "";
         process.stdout.write(`\r  ${megabytes(event.received)}${of}   `);
       } else if (percent !== undefined) {

@@ -1,6 +1,6 @@
 /** Data: NSMC download and loading, custom datasets, cleaning and splitting, writers, exploration helpers. */
 
-export type { ChecksumVerdict, NsmcFileName } from "./checksums";
+export type { ChecksumVerdict } from "./checksums";
 export { NSMC_DEFAULT_BASE_URL, NSMC_FILES, sha256OfFile, verifyChecksum } from "./checksums";
 export type { CleanOptions, CleanReport, ReviewRow } from "./clean";
 export { cleanReviews, normaliseReviewText, stratifiedSample, stratifiedSplit } from "./clean";
