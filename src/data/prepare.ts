@@ -8,7 +8,7 @@ import { writeJson, writeJsonl, writeTsv } from "./write";
 
 export interface PrepareOptions {
   root?: string;
-  /** Small seeded subsets so CI runs fast. Default: env WORKSHOP_QUICK=1. */
+  /** Small seeded subsets so CI runs fast. Default: env WORKSHOP_QUICK (1/true/yes). */
   quick?: boolean;
   /** Training rows kept in quick mode (before the validation split). Default 6000. */
   quickTrainRows?: number;
@@ -51,6 +51,12 @@ export interface PreparedData {
   written: { file: "train" | "validation" | "test"; rows: number; labels: Record<string, number> }[];
 }
 
+/** WORKSHOP_QUICK read as the notebook helpers read it: set and not 0/false/no. */
+function quickFromEnvironment(): boolean {
+  const raw = process.env.WORKSHOP_QUICK?.trim().toLowerCase();
+  return raw !== undefined && raw !== "" && raw !== "0" && raw !== "false" && raw !== "no";
+}
+
 function datasetRows(dataset: LabelledDataset): ReviewRow[] {
   return dataset.texts.map((text, i) => {
     const row: ReviewRow = { text, label: dataset.labels[i] as string };
@@ -73,7 +79,7 @@ function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
  */
 export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
   const root = options.root ?? workshopRoot();
-  const quick = options.quick ?? process.env.WORKSHOP_QUICK === "1";
+  const quick = options.quick ?? quickFromEnvironment();
   const seed = options.seed ?? 42;
   const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
   step("read");
