@@ -364,6 +364,26 @@ describe("runtime errors", () => {
   });
 });
 
+describe("timeouts", () => {
+  it("answers ModelError after SAGEMAKER_MODEL_SERVER_TIMEOUT instead of hanging on a stuck container", async () => {
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts":
+          "export const modelFn = () => 0;\nexport const predictFn = () => new Promise((done) => setTimeout(() => done([]), 5000));\n",
+      }),
+      { environment: { SAGEMAKER_MODEL_SERVER_TIMEOUT: "1" } },
+    );
+    const started = Date.now();
+    const error = await failure(json(endpoint, { inputs: "x" }));
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(error.name).toBe("ModelError");
+    expect(error.message).toMatch(
+      /Received no response from variant AllTraffic .* within 1 s \(SAGEMAKER_MODEL_SERVER_TIMEOUT\)/,
+    );
+  });
+});
+
 describe("supervision", () => {
   it("restarts a container killed mid-traffic: calls fail clearly, then succeed again", async () => {
     const { endpoint } = await deploy(local, await modelArchive({ "code/inference.ts": KEYWORD_MODEL }));
