@@ -247,6 +247,19 @@ describe("objects", () => {
     expect(past.$metadata.httpStatusCode).toBe(416);
   });
 
+  it("finishes a download that started before the object was overwritten", async () => {
+    const original = Buffer.alloc(8 * 1024 * 1024, "a");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "race.bin", Body: original }));
+    const download = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "race.bin" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "race.bin", Body: "replaced" }));
+    const bytes = Buffer.from(
+      await (download.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(bytes.equals(original)).toBe(true);
+    const after = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "race.bin" }));
+    expect(await after.Body?.transformToString()).toBe("replaced");
+  });
+
   it("answers a missing key with NoSuchKey in S3's XML error shape, and HEAD with a bare 404", async () => {
     const missing = await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope/missing.txt" })));
     expect(missing.name).toBe("NoSuchKey");

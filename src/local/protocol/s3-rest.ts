@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline, type Readable } from "node:stream";
 import { AwsError } from "../errors";
 import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
@@ -33,6 +34,8 @@ interface S3Reply {
   headers?: Record<string, string>;
   xml?: string;
   body?: Buffer;
+  /** A body streamed from disk; its Content-Length is among the headers. */
+  stream?: Readable;
 }
 
 /** Sub-resources this server does not implement: answered NotImplemented instead of being misread. */
@@ -491,8 +494,9 @@ async function getObject(s3: S3Service, request: S3Request, withBody: boolean): 
     headers["Content-Length"] = String(range ? range.end - range.start + 1 : object.size);
     return { status, headers };
   }
-  const { body } = await s3.getObject(bucket, key, range);
-  return { status, headers, body };
+  const { stream } = await s3.openObject(bucket, key, range);
+  headers["Content-Length"] = String(range ? range.end - range.start + 1 : object.size);
+  return { status, headers, stream };
 }
 
 function objectHeaders(object: StoredObject, query: URLSearchParams): Record<string, string> {
@@ -671,6 +675,12 @@ function send(res: ServerResponse, method: string, requestId: string, reply: S3R
     if (method === "HEAD" && reply.headers?.["Content-Length"] === undefined) headers["Content-Length"] = "0";
     res.writeHead(status, headers);
     res.end();
+    return;
+  }
+  if (reply.stream) {
+    res.writeHead(status, headers);
+    // A client that goes away mid-download ends the stream (and closes the file) with it.
+    pipeline(reply.stream, res, () => {});
     return;
   }
   headers["Content-Length"] = String(payload.length);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { open, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { AwsError } from "../errors";
 
 /**
@@ -256,20 +257,34 @@ export class S3Service {
     return toStored(this.record(bucket, key));
   }
 
-  /** The object's metadata and body; `range` is an inclusive byte range already checked by the caller. */
-  async getObject(
-    bucket: string,
-    key: string,
-    range?: { start: number; end: number },
-  ): Promise<{ object: StoredObject; body: Buffer }> {
+  /** The object's metadata and whole body, for services that read what a client uploaded. */
+  async getObject(bucket: string, key: string): Promise<{ object: StoredObject; body: Buffer }> {
     // An overwrite running at the same moment may remove the body we were about to read: read again.
     for (let attempt = 0; ; attempt++) {
       const record = this.record(bucket, key);
       try {
-        const body = range
-          ? await this.readRange(bucket, record.file, range)
-          : await readFile(this.bodyPath(bucket, record.file));
-        return { object: toStored(record), body };
+        return { object: toStored(record), body: await readFile(this.bodyPath(bucket, record.file)) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  /**
+   * The object's bytes (or an inclusive range) as a stream, for downloads of any size. The file is opened
+   * before the stream is handed out, so an overwrite meanwhile cannot cut the download short.
+   */
+  async openObject(
+    bucket: string,
+    key: string,
+    range?: { start: number; end: number },
+  ): Promise<{ object: StoredObject; stream: Readable }> {
+    for (let attempt = 0; ; attempt++) {
+      const record = this.record(bucket, key);
+      try {
+        const handle = await open(this.bodyPath(bucket, record.file), "r");
+        const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+        return { object: toStored(record), stream };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 2) throw error;
       }
@@ -548,22 +563,6 @@ export class S3Service {
     try {
       await handle.write(body);
       await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
-  private async readRange(
-    bucket: string,
-    file: string,
-    range: { start: number; end: number },
-  ): Promise<Buffer> {
-    const handle = await open(this.bodyPath(bucket, file), "r");
-    try {
-      const length = range.end - range.start + 1;
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, range.start);
-      return buffer.subarray(0, bytesRead);
     } finally {
       await handle.close();
     }
