@@ -178,8 +178,10 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
 
     const containerPid = Number(
-      execFileSync("ps", ["--ppid", String(child.pid), "-o", "pid="], { encoding: "utf8" })
-        .trim()
+      execFileSync("ps", ["--ppid", String(child.pid), "-o", "pid=,args="], { encoding: "utf8" })
+        .split("\n")
+        .find((line) => line.includes("containers/inference/main"))
+        ?.trim()
         .split(/\s+/)[0],
     );
     const cpuBefore = {
