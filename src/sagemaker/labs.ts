@@ -13,7 +13,7 @@ import { projectRoot } from "./config";
 import { assertCostConsent, type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
 import { huggingFaceImageUri } from "./image-uris";
-import { downloadFile, s3Uri, uploadFile } from "./s3";
+import { downloadFile, s3ObjectExists, s3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
 
 /**
@@ -158,7 +158,10 @@ export function metricSeries(
   return series;
 }
 
-/** The newest completed job whose name starts with `baseJobName`, as a TrainingResult; undefined when none. */
+/**
+ * The newest completed job whose name starts with `baseJobName` and whose model artifact is still in S3, as a
+ * TrainingResult; undefined when there is none (an artifact deleted since is skipped, not deployed and failed).
+ */
 export async function findLatestTrainingJob(
   session: WorkshopSession,
   baseJobName: string = SENTIMENT_JOB_BASE,
@@ -172,22 +175,25 @@ export async function findLatestTrainingJob(
       MaxResults: 20,
     }),
   );
-  const summary = (listed.TrainingJobSummaries ?? []).find((job) =>
-    job.TrainingJobName?.startsWith(`${baseJobName}-`),
-  );
-  if (!summary?.TrainingJobName) return undefined;
-  const description = await session.sagemaker.send(
-    new DescribeTrainingJobCommand({ TrainingJobName: summary.TrainingJobName }),
-  );
-  return {
-    jobName: summary.TrainingJobName,
-    status: description.TrainingJobStatus ?? "Completed",
-    description,
-    modelArtifact: description.ModelArtifacts?.S3ModelArtifacts,
-    metrics: metricsOf(description),
-    statusHistory: [],
-    logs: [],
-  };
+  for (const summary of listed.TrainingJobSummaries ?? []) {
+    const jobName = summary.TrainingJobName;
+    if (!jobName?.startsWith(`${baseJobName}-`)) continue;
+    const description = await session.sagemaker.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: jobName }),
+    );
+    const modelArtifact = description.ModelArtifacts?.S3ModelArtifacts;
+    if (!modelArtifact || !(await s3ObjectExists(session, modelArtifact))) continue;
+    return {
+      jobName,
+      status: description.TrainingJobStatus ?? "Completed",
+      description,
+      modelArtifact,
+      metrics: metricsOf(description),
+      statusHistory: [],
+      logs: [],
+    };
+  }
+  return undefined;
 }
 
 /** Lab 3.3's job in one call: data upload, estimator, fit (used by later labs when 3.3 was not run). */

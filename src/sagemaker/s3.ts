@@ -3,7 +3,7 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
 export interface S3Location {
@@ -73,6 +73,20 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** Whether an object exists (HeadObject 404 → false; any other failure is raised). */
+export async function s3ObjectExists(session: { s3: S3Client }, uri: string): Promise<boolean> {
+  const { bucket, key } = parseS3Uri(uri);
+  try {
+    await session.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || (error as Error).name === "NotFound" || (error as Error).name === "NoSuchKey")
+      return false;
+    throw error;
+  }
 }
 
 /** Downloads one object to a file (folders created as needed); returns the file path. */

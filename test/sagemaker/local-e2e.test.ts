@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { ListEndpointsCommand } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/local";
@@ -12,7 +13,7 @@ import { Estimator, HuggingFaceEstimator, TrainingJobError } from "../../src/sag
 import { findLatestTrainingJob, listModelArtifact } from "../../src/sagemaker/labs";
 import { HuggingFaceModel, repackModelWithCode, waitForEndpoint } from "../../src/sagemaker/model";
 import { EndpointInvocationError, Predictor } from "../../src/sagemaker/predictor";
-import { downloadDirectory, downloadFile, s3Uri } from "../../src/sagemaker/s3";
+import { downloadDirectory, downloadFile, parseS3Uri, s3ObjectExists, s3Uri } from "../../src/sagemaker/s3";
 import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 
@@ -242,5 +243,13 @@ describe("the toolkit against local SageMaker", () => {
     expect(processesIn(stateDir)).toEqual([]);
     const again = await cleanupWorkshopResources(session, { lab: "e2e", verbose: false });
     expect(Object.values(again).flat()).toEqual([]);
+  });
+
+  it("a job whose artifact was deleted is not offered for deployment", async () => {
+    expect(await s3ObjectExists(session, artifact)).toBe(true);
+    const { bucket, key } = parseS3Uri(artifact);
+    await session.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    expect(await s3ObjectExists(session, artifact)).toBe(false);
+    expect(await findLatestTrainingJob(session, "e2e-words")).toBeUndefined();
   });
 });
