@@ -7,7 +7,7 @@ import { fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { projectRoot } from "./install-kernel";
-import type { CellError, ChildMessage } from "./lab-protocol";
+import type { ChildMessage } from "./lab-protocol";
 import { cellSource, type Notebook, type NotebookOutput, readNotebook, splitLines } from "./nbformat";
 import { labParam } from "./params";
 
@@ -92,7 +92,10 @@ function errorOutput(failure: CellFailure): NotebookOutput {
 }
 
 /** Executes `file` top to bottom; resolves (never rejects for notebook errors) with what happened. */
-export function runNotebook(file: string, options: RunNotebookOptions = {}): Promise<NotebookRunResult> {
+export async function runNotebook(
+  file: string,
+  options: RunNotebookOptions = {},
+): Promise<NotebookRunResult> {
   const notebookPath = path.resolve(file);
   const notebook = readNotebook(notebookPath);
   const timeoutMs = options.cellTimeoutMs ?? defaultCellTimeoutMs();
@@ -155,7 +158,7 @@ export function runNotebook(file: string, options: RunNotebookOptions = {}): Pro
           break;
         case "cell-end":
           clearTimer();
-          if (!message.ok) fail(message.cell, "error", (message.error as CellError).text);
+          if (!message.ok) fail(message.cell, "error", message.error.text);
           break;
         case "finished":
           finished = true;

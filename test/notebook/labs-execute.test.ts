@@ -59,6 +59,13 @@ describe.each(notebooks)("%s", (relative, file) => {
       expect(result.status, why).toBe("ok");
       const executed = JSON.parse(readFileSync(output, "utf8")) as Notebook;
       expect(codeCellsWithoutCount(executed)).toEqual([]);
+      // Jupyter must be able to open the executed copy: validate it with nbformat itself.
+      const check = spawnSync(
+        "/usr/bin/python3",
+        ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", output],
+        { encoding: "utf8" },
+      );
+      expect(check.status, `nbformat rejects ${output}:\n${check.stderr}`).toBe(0);
     },
     NOTEBOOK_TIMEOUT_MS,
   );
