@@ -499,4 +499,15 @@ describe("server restart", () => {
     expect(after).toHaveLength(1);
     expect(after).not.toEqual(before);
   });
+
+  it("finishes an endpoint that was Creating when the server stopped, and stop() leaves none of its containers behind", async () => {
+    const { endpoint } = await deploy(local, keywordArchive, { wait: false });
+    const stateDir = local.stateDir;
+    await stopLocal(local, false);
+    expect(containerPids(stateDir)).toEqual([]);
+    local = await startLocal(stateDir);
+    const described = await settled(local, endpoint);
+    expect(described.EndpointStatus).toBe("InService");
+    expect((await invokeText(endpoint, "좋아요")).body[0].label).toBe("positive");
+  });
 });

@@ -51,6 +51,7 @@ export class Endpoints implements EndpointDirectory {
   private deploymentCounter = 0;
   /** Deleted records: a late status change of an operation must not bring them back. */
   private readonly removed = new WeakSet<EndpointRecord>();
+  private stopping = false;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -255,6 +256,7 @@ export class Endpoints implements EndpointDirectory {
 
   /** After a server restart: endpoints that served serve again, interrupted operations settle. */
   async start(): Promise<void> {
+    this.stopping = false;
     rmSync(this.containersDir, { recursive: true, force: true });
     const recoveries = [...this.records.values()].map((record) => {
       if (record.EndpointStatus === "Deleting") return this.remove(record);
@@ -282,9 +284,15 @@ export class Endpoints implements EndpointDirectory {
 
   /** Stops every container; the records stay, so the next start() brings the endpoints back. */
   async stop(): Promise<void> {
-    const deployments = [...this.live.values()].map((live) => live.queue.then(() => live.deployment?.stop()));
+    this.stopping = true;
+    await Promise.all(
+      [...this.live.values()].map(async (live) => {
+        await live.queue;
+        await live.deployment?.stop();
+        live.deployment = undefined;
+      }),
+    );
     this.live.clear();
-    await Promise.all(deployments);
   }
 
   private require(name: string): EndpointRecord {
@@ -370,6 +378,11 @@ export class Endpoints implements EndpointDirectory {
       return;
     }
     // Traffic moves to the new containers at once; the old ones stop before the endpoint reports InService.
+    if (this.stopping) {
+      // The server is shutting down: the record keeps its status, and the next start() rolls out again.
+      await deployment.stop();
+      return;
+    }
     const previous = live.deployment;
     live.deployment = deployment;
     await previous?.stop();
