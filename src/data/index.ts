@@ -24,7 +24,13 @@ export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./
 export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from "./nsmc";
 export type { DataFolders, PreparedDataPaths } from "./paths";
 export { dataFolders, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
-export type { PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
-export { PREPARE_STEPS, preparedManifestPath, prepareNsmc, readPreparedManifest } from "./prepare";
+export type { EnsuredPreparedData, PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
+export {
+  ensurePreparedData,
+  PREPARE_STEPS,
+  preparedManifestPath,
+  prepareNsmc,
+  readPreparedManifest,
+} from "./prepare";
 export type { TextLabelRow } from "./write";
 export { tsvSafe, writeCsv, writeJsonl, writeTsv } from "./write";

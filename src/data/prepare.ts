@@ -169,3 +169,25 @@ export function readPreparedManifest(root: string = workshopRoot()): PreparedMan
   const paths = preparedDataPaths(root);
   return Object.values(paths).every((path) => existsSync(path)) ? manifest : undefined;
 }
+
+export interface EnsuredPreparedData {
+  prepared: PreparedData;
+  /** true when the files already in data/prepared fit and were kept */
+  reused: boolean;
+  /** why the files were (re)written, for the notebook to say */
+  reason?: string;
+}
+
+/**
+ * What labs after 3.1 call: keeps data/prepared when its manifest matches the run (quick or full), and
+ * prepares it again otherwise, so a quick CI pass never trains on full-size files (or the reverse).
+ */
+export function ensurePreparedData(options: PrepareOptions = {}): EnsuredPreparedData {
+  const quick = options.quick ?? quickFromEnvironment();
+  const manifest = readPreparedManifest(options.root);
+  if (manifest && manifest.quick === quick) return { prepared: manifest, reused: true };
+  const reason = manifest
+    ? `data/prepared holds a ${manifest.quick ? "quick" : "full"} run's files; preparing them again for a ${quick ? "quick" : "full"} run.`
+    : "data/prepared has no files from lab 3.1 yet; preparing them now.";
+  return { prepared: prepareNsmc({ ...options, quick }), reused: false, reason };
+}

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   cleanReviews,
+  ensurePreparedData,
   loadDataset,
   normaliseReviewText,
   preparedDataPaths,
@@ -120,6 +121,17 @@ describe("prepareNsmc", () => {
     const again = prepareNsmc({ root, quick: false });
     expect(again.written).toEqual(prepared.written);
     expect(loadDataset(again.paths.train).texts).toEqual(train.texts);
+  });
+
+  it("ensurePreparedData keeps files that fit the run and rewrites files from the other mode", () => {
+    const root = workshopWithSample();
+    const first = ensurePreparedData({ root, quick: false });
+    expect(first).toMatchObject({ reused: false, reason: expect.stringContaining("no files from lab 3.1") });
+    expect(ensurePreparedData({ root, quick: false })).toMatchObject({ reused: true });
+    const switched = ensurePreparedData({ root, quick: true });
+    expect(switched.reused).toBe(false);
+    expect(switched.reason).toContain("full run's files; preparing them again for a quick run");
+    expect(readPreparedManifest(root)?.quick).toBe(true);
   });
 });
 
