@@ -1,32 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { projectRoot } from "../project";
 
-const PACKAGE_NAME = "ko-sagemaker";
-
-/**
- * The project root that data paths hang off. `WORKSHOP_ROOT` overrides it; otherwise we walk up from this
- * file until we meet our own package.json, which works from `src/data` (tsx, vitest) and `dist/data` alike.
- */
+/** The root data paths hang off: the project, or `WORKSHOP_ROOT` (tests point it at a temporary workshop). */
 export function workshopRoot(): string {
   const override = process.env.WORKSHOP_ROOT;
-  if (override) return resolve(override);
-  let dir = __dirname;
-  for (;;) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && readPackageName(manifest) === PACKAGE_NAME) return dir;
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new Error(`Cannot find the ${PACKAGE_NAME} project root above ${__dirname}; set WORKSHOP_ROOT.`);
-    dir = parent;
-  }
-}
-
-function readPackageName(manifest: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name;
-  } catch {
-    return undefined;
-  }
+  return override ? resolve(override) : projectRoot();
 }
 
 export interface DataFolders {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { createServiceContext, projectRoot, type ServiceContext } from "./context";
+import { projectRoot } from "../project";
+import { createServiceContext, type ServiceContext } from "./context";
 import { handleAwsJson, type JsonService, sendJsonError, toAwsError } from "./protocol/aws-json";
 import { header, newRequestId, readBody, sendJson } from "./protocol/http";
 import { createRuntimeHandler } from "./protocol/runtime";

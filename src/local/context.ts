@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { projectRoot } from "../project";
 import { LogsService } from "./services/logs";
 import { S3Service } from "./services/s3";
 
@@ -26,17 +26,6 @@ export function createServiceContext(options: { stateDir: string; region?: strin
     s3: new S3Service(join(options.stateDir, "s3")),
     logs: new LogsService(join(options.stateDir, "logs"), region, LOCAL_ACCOUNT_ID),
   };
-}
-
-/** The project root: the nearest folder above this module holding package.json (from src/ and dist/ alike). */
-export function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }
 
 export function defaultStateDir(): string {

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { defaultStateDir, projectRoot } from "./context";
+import { projectRoot } from "../project";
+import { defaultStateDir } from "./context";
 
 /**
  * Starts local SageMaker in the background when a notebook needs it, or reuses the one already running.

@@ -7,11 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-
-/** The project root: this file lives in `<root>/dist/notebook/` (or `<root>/src/notebook/` under tsx/vitest). */
-export function projectRoot(): string {
-  return path.resolve(__dirname, "..", "..");
-}
+import { projectRoot } from "../project";
 
 /** The folder to put in `JUPYTER_PATH` so Jupyter finds the project's kernel. */
 export function projectJupyterPath(root: string = projectRoot()): string {

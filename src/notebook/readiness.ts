@@ -6,8 +6,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { locateNsmc, nsmcAbsenceReason } from "../data/nsmc";
 import { sampleReviewsPath } from "../data/paths";
+import { projectRoot } from "../project";
 import { loadWorkshopConfig } from "../sagemaker/config";
-import { projectJupyterPath, projectRoot } from "./install-kernel";
+import { projectJupyterPath } from "./install-kernel";
 
 export interface ReadinessCheck {
   check: string;

@@ -6,8 +6,8 @@
  */
 import path from "node:path";
 import { localSageMakerHealth, localSageMakerUrl, stopLocalSageMaker } from "../local";
+import { projectRoot } from "../project";
 import { findLabNotebooks } from "./discover";
-import { projectRoot } from "./install-kernel";
 import { type NotebookRunResult, runNotebook } from "./run-notebook";
 import { padDisplay } from "./text-width";
 

@@ -6,7 +6,7 @@
 import { fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { projectRoot } from "./install-kernel";
+import { projectRoot } from "../project";
 import type { ChildMessage } from "./lab-protocol";
 import { cellSource, type Notebook, type NotebookOutput, readNotebook, splitLines } from "./nbformat";
 import { labParam } from "./params";

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { SecondaryStatus, TrainingJobStatus } from "@aws-sdk/client-sagemaker";
 import { tsxImportArgs } from "../../../../containers/training/entry-point";
 import { type TrainingLayout, trainingLayout } from "../../../../containers/training/environment";
+import { projectRoot } from "../../../../project";
 import type { ServiceContext } from "../../../context";
 import { resolveTrainingImage } from "../../../images";
 import { parseS3Uri } from "../../../s3-uri";
@@ -42,17 +43,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/** The project root (where node_modules lives): the training "image" has the project's libraries installed. */
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "node_modules"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the project root above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 /** The toolkit runs from source under tsx (tests, `npm run local`) and from dist when compiled. */
