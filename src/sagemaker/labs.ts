@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -8,7 +7,7 @@ import {
   type MetricDefinition,
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
-import { preparedDataPaths, prepareNsmc } from "../data";
+import { preparedDataPaths, prepareNsmc, readPreparedManifest } from "../data";
 import { projectRoot } from "./config";
 import { assertCostConsent, type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
@@ -118,8 +117,16 @@ export async function uploadPreparedData(
 ): Promise<{ train: string; validation: string }> {
   assertCostConsent(session.config, "training data uploads to S3");
   const paths = preparedDataPaths();
-  if (!existsSync(paths.train) || !existsSync(paths.validation)) {
+  const manifest = readPreparedManifest();
+  if (!manifest) {
     console.log("3.1에서 준비한 데이터가 없어 지금 준비합니다 (prepared data missing: running prepareNsmc).");
+    prepareNsmc({ quick: options.quick });
+  } else if (manifest.quick !== options.quick) {
+    // Quick files would make a full run meaningless, and full files a quick run slow.
+    console.log(
+      `준비된 데이터가 ${manifest.quick ? "빠른 실행용" : "전체"}이라 다시 준비합니다 ` +
+        `(prepared data is ${manifest.quick ? "quick" : "full"}; this run is ${options.quick ? "quick" : "full"}).`,
+    );
     prepareNsmc({ quick: options.quick });
   }
   const bucket = await session.defaultBucket();
