@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { workshopRoot } from "../data/paths";
 
 /** Where the SDK clients point: our local SageMaker on 127.0.0.1, or the real AWS services. */
 export type WorkshopMode = "local" | "aws";
@@ -37,10 +38,7 @@ export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/LocalSageMa
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local-secret" } as const;
 export const DEFAULT_AWS_REGION = "ap-northeast-2";
 
-/** The repository root, found from this file's place (src/sagemaker or dist/sagemaker) so notebooks in any folder agree. */
-export const projectRoot = (): string => resolve(__dirname, "..", "..");
-
-export const defaultConfigFile = (): string => resolve(projectRoot(), ".work", "config.json");
+export const defaultConfigFile = (): string => resolve(workshopRoot(), ".work", "config.json");
 
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/;
 

@@ -7,8 +7,7 @@ import {
   type MetricDefinition,
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
-import { preparedDataPaths, prepareNsmc, readPreparedManifest } from "../data";
-import { projectRoot } from "./config";
+import { preparedDataPaths, prepareNsmc, readPreparedManifest, workshopRoot } from "../data";
 import { assertCostConsent, type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
 import { huggingFaceImageUri } from "./image-uris";
@@ -34,7 +33,7 @@ export interface SentimentTrainingPlan {
 }
 
 /** The folder the training labs pack into sourcedir.tar.gz: train.ts (local), train.py + requirements.txt (AWS). */
-export const trainingScriptsDir = (): string => join(projectRoot(), "labs", "3_Training", "scripts");
+export const trainingScriptsDir = (): string => join(workshopRoot(), "labs", "3_Training", "scripts");
 
 /** The job-name prefix lab 3.3 uses; lab 4.1 finds the newest completed job by it. */
 export const SENTIMENT_JOB_BASE = "nsmc-sentiment";
