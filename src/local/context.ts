@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { projectRoot } from "../project";
 import { LogsService } from "./services/logs";
 import { S3Service } from "./services/s3";
@@ -28,6 +28,9 @@ export function createServiceContext(options: { stateDir: string; region?: strin
   };
 }
 
+/** `.work/local-sagemaker` in the project, or LOCAL_SAGEMAKER_STATE_DIR (tests and parallel runs use their own). */
 export function defaultStateDir(): string {
+  const override = process.env.LOCAL_SAGEMAKER_STATE_DIR;
+  if (override) return resolve(override);
   return join(projectRoot(), ".work", "local-sagemaker");
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createLocalApp } from "./app";
 import { defaultStateDir } from "./context";
+import { lockStateDir, type StateLock } from "./state-lock";
 
 export interface LocalServer {
   url: string;
@@ -46,9 +47,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   await listen(server, options.port ?? DEFAULT_LOCAL_PORT);
   const port = (server.address() as AddressInfo).port;
   url = `http://${LOOPBACK}:${port}`;
+  let lock: StateLock | undefined;
   try {
+    lock = lockStateDir(stateDir, url);
     await app.start();
   } catch (error) {
+    lock?.release();
     await new Promise<void>((done) => server.close(() => done()));
     throw error;
   }
@@ -64,6 +68,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         const timer = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(timer);
+        lock?.release();
       }
     })();
     return closing;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 import { type AddressInfo, connect, createServer as createTcpServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
@@ -124,6 +124,30 @@ describe("local server", () => {
     await expect(startLocalServer({ port: server.port, stateDir: tempDir() })).rejects.toThrow(
       new RegExp(`Port ${server.port} on 127.0.0.1 is already in use`),
     );
+  });
+
+  it("refuses a state folder that another live server holds, and takes over a crashed server's lock", async () => {
+    const held = tempDir();
+    // A lock whose pid is alive (our parent process) stands for a server running elsewhere.
+    writeFileSync(
+      join(held, "server.lock"),
+      JSON.stringify({ pid: process.ppid, url: "http://127.0.0.1:7070" }),
+    );
+    await expect(startLocalServer({ port: 0, stateDir: held })).rejects.toThrow(
+      /state folder .* is in use by another local SageMaker \(pid \d+, http:\/\/127\.0\.0\.1:7070\).*--state-dir/,
+    );
+    const stale = tempDir();
+    writeFileSync(
+      join(stale, "server.lock"),
+      JSON.stringify({ pid: 2 ** 22 + 1, url: "http://127.0.0.1:1" }),
+    );
+    const other = await startLocalServer({ port: 0, stateDir: stale });
+    expect(JSON.parse(readFileSync(join(stale, "server.lock"), "utf8"))).toEqual({
+      pid: process.pid,
+      url: other.url,
+    });
+    await other.close();
+    expect(existsSync(join(stale, "server.lock"))).toBe(false);
   });
 
   it("stops on POST /_local/shutdown and frees its port", async () => {

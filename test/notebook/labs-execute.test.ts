@@ -25,7 +25,13 @@ let outDir: string;
 beforeAll(async () => {
   const port = await freePort();
   localSageMakerUrl = `http://127.0.0.1:${port}`;
-  env = { ...process.env, WORKSHOP_QUICK: "1", LOCAL_SAGEMAKER_PORT: String(port) };
+  env = {
+    ...process.env,
+    WORKSHOP_QUICK: "1",
+    LOCAL_SAGEMAKER_PORT: String(port),
+    // Its own state folder too, so a developer's server on the default folder never meets the suite's.
+    LOCAL_SAGEMAKER_STATE_DIR: tempDir("local-sagemaker"),
+  };
   delete env.LOCAL_SAGEMAKER_URL;
   jupyterPath = tempDir("jupyter");
   installProjectKernel(ROOT, process.execPath, jupyterPath);
