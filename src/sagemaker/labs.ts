@@ -7,7 +7,7 @@ import {
   type MetricDefinition,
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
-import { preparedDataPaths, prepareNsmc, readPreparedManifest, workshopRoot } from "../data";
+import { ensurePreparedData, workshopRoot } from "../data";
 import { assertCostConsent, type CostItem, costNotice } from "./cost";
 import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
 import { huggingFaceImageUri } from "./image-uris";
@@ -115,19 +115,9 @@ export async function uploadPreparedData(
   options: { quick: boolean },
 ): Promise<{ train: string; validation: string }> {
   assertCostConsent(session.config, "training data uploads to S3");
-  const paths = preparedDataPaths();
-  const manifest = readPreparedManifest();
-  if (!manifest) {
-    console.log("3.1에서 준비한 데이터가 없어 지금 준비합니다 (prepared data missing: running prepareNsmc).");
-    prepareNsmc({ quick: options.quick });
-  } else if (manifest.quick !== options.quick) {
-    // Quick files would make a full run meaningless, and full files a quick run slow.
-    console.log(
-      `준비된 데이터가 ${manifest.quick ? "빠른 실행용" : "전체"}이라 다시 준비합니다 ` +
-        `(prepared data is ${manifest.quick ? "quick" : "full"}; this run is ${options.quick ? "quick" : "full"}).`,
-    );
-    prepareNsmc({ quick: options.quick });
-  }
+  const ensured = ensurePreparedData({ quick: options.quick });
+  if (ensured.reason) console.log(`준비된 데이터를 다시 만듭니다 (${ensured.reason})`);
+  const paths = ensured.prepared.paths;
   const bucket = await session.defaultBucket();
   const upload = async (file: string, channel: string) => {
     const prefix = s3Uri(bucket, SENTIMENT_JOB_BASE, "data", channel);
