@@ -4,44 +4,11 @@
  * as do the local names `ko-sagemaker/training[:tag]` and `ko-sagemaker/inference[:tag]`; anything else cannot
  * be run here, and the reason says what would be accepted.
  */
+import { dlcRegistryAccount } from "../sagemaker/image-uris";
+
 export type ResolvedImage = { ok: true; description: string } | { ok: false; reason: string };
 
 type Role = "training" | "inference";
-
-/**
- * The DLC registries that are not the usual 763104351884 (from the SageMaker Python SDK's image URI
- * configuration). Regions missing here are not checked against an account.
- */
-const REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
-  "af-south-1": "626614931356",
-  "ap-east-1": "871362719292",
-  "ap-northeast-3": "364406365360",
-  "cn-north-1": "727897471807",
-  "cn-northwest-1": "727897471807",
-  "eu-south-1": "692866216735",
-  "me-south-1": "217643126080",
-  "us-gov-west-1": "442386744353",
-  "us-iso-east-1": "886529160074",
-};
-const DEFAULT_ACCOUNT = "763104351884";
-const DEFAULT_ACCOUNT_REGIONS = new Set([
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-south-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ca-central-1",
-  "eu-central-1",
-  "eu-north-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "sa-east-1",
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-]);
 
 // account.dkr.ecr.region.amazonaws.com[.cn]/repository:tag
 const ECR_URI =
@@ -83,8 +50,7 @@ function resolve(image: string, role: Role): ResolvedImage {
       reason: `Image "${image}" is ${hf[2] === "inference" ? "an" : "a"} ${hf[2]} DLC; ${USER[role]} needs ${accepted}.`,
     };
   }
-  const expected =
-    REGISTRY_ACCOUNTS[region] ?? (DEFAULT_ACCOUNT_REGIONS.has(region) ? DEFAULT_ACCOUNT : undefined);
+  const expected = knownRegistryAccount(region);
   if (expected !== undefined && expected !== account) {
     return {
       ok: false,
@@ -92,6 +58,15 @@ function resolve(image: string, role: Role): ResolvedImage {
     };
   }
   return { ok: true, description: `built-in ${role} for ${repository}:${tag} (${region}, ${hf[1]})` };
+}
+
+/** The same registry table the toolkit builds URIs from; a region it does not know is not checked. */
+function knownRegistryAccount(region: string): string | undefined {
+  try {
+    return dlcRegistryAccount(region);
+  } catch {
+    return undefined;
+  }
 }
 
 export function resolveTrainingImage(image: string): ResolvedImage {
