@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Shape } from "../../src/local/services/sagemaker/validation";
 
 const OPERATIONS = [
   // training jobs
@@ -80,15 +81,8 @@ type SmithyShape = {
   traits?: Record<string, unknown>;
 };
 
+type CompactShape = Shape;
 type Bounds = { min?: number; max?: number };
-type CompactShape =
-  | { type: "structure" | "union"; members: Record<string, { target: string; required?: true }> }
-  | { type: "list"; member: string; length?: Bounds }
-  | { type: "map"; key: string; value: string; length?: Bounds }
-  | { type: "string"; length?: Bounds; pattern?: string }
-  | { type: "enum"; values: string[] }
-  | { type: "integer" | "long" | "float" | "double"; range?: Bounds }
-  | { type: "boolean" | "timestamp" | "blob" | "document" };
 
 const NAMESPACE = "com.amazonaws.sagemaker#";
 const PRELUDE = "smithy.api#";

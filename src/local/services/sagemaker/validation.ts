@@ -12,7 +12,8 @@ import model from "./shapes.json";
  */
 
 type Bounds = { min?: number; max?: number };
-type Shape =
+/** One shape of shapes.json, as test/tools/gen-sagemaker-shapes.ts writes it. */
+export type Shape =
   | { type: "structure" | "union"; members: Record<string, { target: string; required?: true }> }
   | { type: "list"; member: string; length?: Bounds }
   | { type: "map"; key: string; value: string; length?: Bounds }
