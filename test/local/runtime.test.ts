@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   DescribeEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -162,6 +163,19 @@ describe("built-in inference server formats (Hugging Face toolkit conventions)",
     expect(JSON.parse((await invoke(json(keywordEndpoint, { inputs: "좋다" }))).text)[0].label).toBe(
       "positive",
     );
+    // The log group the error points at says what was rejected.
+    let logged: string[] = [];
+    for (let attempt = 0; attempt < 50 && logged.length === 0; attempt++) {
+      const events = await local.logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: `/aws/sagemaker/Endpoints/${keywordEndpoint}`,
+          filterPattern: '"Rejected request (415)"',
+        }),
+      );
+      logged = (events.events ?? []).map((event) => event.message ?? "");
+      if (logged.length === 0) await new Promise((done) => setTimeout(done, 50));
+    }
+    expect(logged[0]).toMatch(/Rejected request \(415\): Content type "image\/png" is not supported/);
   });
 
   it("passes custom attributes to the container and back, and names the variant that answered", async () => {

@@ -81,8 +81,9 @@ async function serve(
     // As in the SageMaker toolkits, a handler exception is the caller's problem (400) unless it says otherwise.
     const status = error instanceof ClientInputError ? error.status : 400;
     const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof ClientInputError))
-      console.error(`Handler error: ${(error as Error)?.stack ?? message}`);
+    // Logged either way: the ModelError the caller gets points at this container's log stream.
+    if (error instanceof ClientInputError) console.error(`Rejected request (${status}): ${message}`);
+    else console.error(`Handler error: ${(error as Error)?.stack ?? message}`);
     answerError(response, status, message);
   }
 }
