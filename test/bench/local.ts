@@ -28,7 +28,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
-import { trainClassifier } from "../../src/model";
+import { saveTinySentimentModel } from "../support/tiny-sentiment";
 
 const ROOT = resolve(__dirname, "../..");
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -65,31 +65,7 @@ async function startServer(stateDir: string): Promise<{ url: string; child: Chil
 }
 
 async function modelArchive(): Promise<Buffer> {
-  const positive = [
-    "정말 재미있어요",
-    "최고의 영화",
-    "배우 연기가 좋아요",
-    "감동적이고 좋았다",
-    "또 보고 싶어요",
-    "추천합니다",
-  ];
-  const negative = [
-    "너무 지루했다",
-    "최악의 영화",
-    "시간 낭비였어요",
-    "별로예요 실망",
-    "다시는 안 본다",
-    "연기가 어색해",
-  ];
-  const model = trainClassifier(
-    {
-      texts: [...positive, ...negative],
-      labels: [...positive.map(() => "positive"), ...negative.map(() => "negative")],
-    },
-    { epochs: 10 },
-  );
-  const dir = mkdtempSync(join(tmpdir(), "bench-model-"));
-  model.save(dir);
+  const dir = saveTinySentimentModel();
   const file = `${dir}.tar.gz`;
   await tar.c({ gzip: true, file, cwd: dir }, readdirSync(dir));
   const archive = readFileSync(file);

@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
@@ -20,6 +19,9 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
+
+export { rawArchive } from "../support/raw-archive";
+
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 
 /** Shared set-up of the hosting and runtime suites: a real local SageMaker on port 0 and the real AWS clients. */
@@ -88,32 +90,6 @@ export async function modelArchive(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** A hand-written archive whose entries node-tar would never create: for the malicious-archive tests. */
-export function rawArchive(
-  entries: { path: string; type?: "File" | "SymbolicLink" | "Link"; body?: string; linkpath?: string }[],
-): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? "");
-    const header = new tar.Header({
-      path: entry.path,
-      mode: 0o644,
-      size: entry.type && entry.type !== "File" ? 0 : body.length,
-      type: entry.type ?? "File",
-      linkpath: entry.linkpath,
-      mtime: new Date(0),
-    });
-    const block = Buffer.alloc(512);
-    header.encode(block, 0);
-    blocks.push(block);
-    if (!entry.type || entry.type === "File") {
-      blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-    }
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
 }
 
 /** A handler that brings its own tiny keyword model, so the default codecs run without a trained classifier. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -8,7 +7,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, type InvokeEndpointCommandInput } from "@aws-sdk/client-sagemaker-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { trainClassifier } from "../../src/model";
+import { saveTinySentimentModel } from "../support/tiny-sentiment";
 import {
   alive,
   containerPids,
@@ -189,31 +188,7 @@ describe("built-in inference server formats (Hugging Face toolkit conventions)",
 
 describe("the project's classifier as the default model", () => {
   it("serves a model.tar.gz written by trainClassifier(...).save(dir), with no handler code", async () => {
-    const positive = [
-      "정말 재미있어요",
-      "최고의 영화",
-      "배우 연기가 좋아요",
-      "감동적이고 좋았다",
-      "또 보고 싶어요",
-      "추천합니다 최고",
-    ];
-    const negative = [
-      "너무 지루했다",
-      "최악의 영화",
-      "시간 낭비였어요",
-      "별로예요 실망",
-      "다시는 안 본다",
-      "연기가 어색하고 지루",
-    ];
-    const trained = trainClassifier(
-      {
-        texts: [...positive, ...negative],
-        labels: [...positive.map(() => "positive"), ...negative.map(() => "negative")],
-      },
-      { epochs: 20 },
-    );
-    const dir = mkdtempSync(join(tmpdir(), "trained-"));
-    trained.save(dir);
+    const dir = saveTinySentimentModel();
     const files = Object.fromEntries(
       readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), "binary")]),
     );

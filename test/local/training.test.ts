@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
 import {
   CloudWatchLogsClient,
   DescribeLogStreamsCommand,
@@ -25,6 +24,7 @@ import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveInferenceImage, resolveTrainingImage } from "../../src/local/images";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import { rawArchive } from "../support/raw-archive";
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */
 const unexpected = (): never => {
@@ -71,32 +71,6 @@ async function sourceArchive(files: Record<string, string>): Promise<Buffer> {
     chunks.push(chunk);
   rmSync(dir, { recursive: true, force: true });
   return Buffer.concat(chunks);
-}
-
-/** A hand-made tar (node-tar will not write hostile entries): each entry a header block plus its data. */
-function rawTar(
-  entries: { path: string; type: "File" | "SymbolicLink"; body?: string; linkpath?: string }[],
-): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? "");
-    const header = new tar.Header({
-      path: entry.path,
-      type: entry.type,
-      size: entry.type === "File" ? body.length : 0,
-      mode: 0o644,
-      mtime: new Date(0),
-      ...(entry.linkpath ? { linkpath: entry.linkpath } : {}),
-    });
-    const block = Buffer.alloc(512);
-    header.encode(block, 0);
-    blocks.push(block);
-    if (entry.type === "File" && body.length > 0) {
-      blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-    }
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
 }
 
 /** Lists the entries of a model.tar.gz and reads one file from it. */
@@ -523,7 +497,7 @@ setInterval(() => {}, 1000);
   });
 
   it("refuses a malicious sourcedir.tar.gz: the job fails and nothing lands outside the code folder", async () => {
-    const climbing = rawTar([
+    const climbing = rawArchive([
       { path: "train.js", type: "File", body: "console.log('hi')" },
       { path: "../../escaped.js", type: "File", body: "pwned" },
     ]);
@@ -536,7 +510,7 @@ setInterval(() => {}, 1000);
     expect(existsSync(join(stateDir, "training-jobs", "escaped.js"))).toBe(false);
     expect(existsSync(join(stateDir, "training-jobs", "evil-dotdot", "code", "train.js"))).toBe(false);
 
-    const link = rawTar([
+    const link = rawArchive([
       { path: "train.js", type: "File", body: "console.log('hi')" },
       { path: "secrets", type: "SymbolicLink", linkpath: "/etc" },
     ]);
