@@ -1,11 +1,11 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ContainerDefinition } from "@aws-sdk/client-sagemaker";
+import { extractArchiveSafely } from "../../../archives";
 import type { ServiceContext } from "../../../context";
 import { AwsError } from "../../../errors";
 import { parseS3Uri } from "../../../s3-uri";
 import type { ServingEndpoint, ServingVariant } from "../../runtime";
-import { extractModelArchive } from "./archive";
 import { InferenceContainer, newInstanceId } from "./container";
 import type { VariantRecord } from "./records";
 
@@ -205,7 +205,7 @@ async function fetchArchive(
     throw new Error(`Variant ${variant}: could not download ${member} ${url} (${reason}).`);
   }
   try {
-    await extractModelArchive(archive, dir);
+    await extractArchiveSafely("model", archive, dir);
   } catch (error) {
     throw new Error(`Variant ${variant}: ${member} ${url}: ${(error as Error).message}`);
   }

@@ -5,10 +5,10 @@ import type { SecondaryStatus, TrainingJobStatus } from "@aws-sdk/client-sagemak
 import { tsxImportArgs } from "../../../../containers/training/entry-point";
 import { type TrainingLayout, trainingLayout } from "../../../../containers/training/environment";
 import { projectRoot } from "../../../../project";
+import { extractArchiveSafely, folderIsEmpty, packFolder, UnsafeArchiveError } from "../../../archives";
 import type { ServiceContext } from "../../../context";
 import { resolveTrainingImage } from "../../../images";
 import { parseS3Uri } from "../../../s3-uri";
-import { extractSourceArchive, folderIsEmpty, packFolder, UnsafeSourceArchiveError } from "./archives";
 import { ClientError, downloadChannels } from "./channels";
 import { MetricCollector } from "./metrics";
 import type { StoredTrainingJob } from "./records";
@@ -169,7 +169,7 @@ export class TrainingRun {
     } catch (error) {
       if (this.abandoned) return;
       const reason =
-        error instanceof ClientError || error instanceof UnsafeSourceArchiveError || isAwsValidation(error)
+        error instanceof ClientError || error instanceof UnsafeArchiveError || isAwsValidation(error)
           ? `ClientError: ${(error as Error).message}`
           : `InternalServerError: ${(error as Error).message}`;
       this.finish("Failed", "Failed", reason.slice(0, MAX_FAILURE_REASON));
@@ -247,9 +247,9 @@ export class TrainingRun {
       throw new ClientError(`Cannot read the source directory ${uri}: ${(error as Error).message}`);
     }
     try {
-      await extractSourceArchive(archive, this.layout.codeDir);
+      await extractArchiveSafely("source", archive, this.layout.codeDir);
     } catch (error) {
-      throw new ClientError(`The source archive ${uri} is unsafe or broken: ${(error as Error).message}`);
+      throw new ClientError(`Source directory ${uri}: ${(error as Error).message}`);
     }
   }
 
