@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isQuickRun } from "../notebook/params";
 import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, stratifiedSplit } from "./clean";
 import { loadReviewCorpus } from "./corpus";
 import type { LabelledDataset } from "./load";
@@ -51,12 +52,6 @@ export interface PreparedData {
   written: { file: "train" | "validation" | "test"; rows: number; labels: Record<string, number> }[];
 }
 
-/** WORKSHOP_QUICK read as the notebook helpers read it: set and not 0/false/no. */
-function quickFromEnvironment(): boolean {
-  const raw = process.env.WORKSHOP_QUICK?.trim().toLowerCase();
-  return raw !== undefined && raw !== "" && raw !== "0" && raw !== "false" && raw !== "no";
-}
-
 function datasetRows(dataset: LabelledDataset): ReviewRow[] {
   return dataset.texts.map((text, i) => {
     const row: ReviewRow = { text, label: dataset.labels[i] as string };
@@ -79,7 +74,7 @@ function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
  */
 export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
   const root = options.root ?? workshopRoot();
-  const quick = options.quick ?? quickFromEnvironment();
+  const quick = options.quick ?? isQuickRun();
   const seed = options.seed ?? 42;
   const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
   step("read");
@@ -183,7 +178,7 @@ export interface EnsuredPreparedData {
  * prepares it again otherwise, so a quick CI pass never trains on full-size files (or the reverse).
  */
 export function ensurePreparedData(options: PrepareOptions = {}): EnsuredPreparedData {
-  const quick = options.quick ?? quickFromEnvironment();
+  const quick = options.quick ?? isQuickRun();
   const manifest = readPreparedManifest(options.root);
   if (manifest && manifest.quick === quick) return { prepared: manifest, reused: true };
   const reason = manifest
