@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { workshopRoot } from "../data/paths";
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT_ID } from "../local/context";
 
 /** Where the SDK clients point: our local SageMaker on 127.0.0.1, or the real AWS services. */
 export type WorkshopMode = "local" | "aws";
@@ -30,11 +31,11 @@ interface ConfigFile {
   localPort?: number;
 }
 
-/** Local SageMaker accepts any static credentials; these make clear in logs that nothing real was used. */
-// The same region local SageMaker writes into its ARNs (src/local/context.ts).
-export const LOCAL_REGION = "ap-northeast-2";
-export const LOCAL_ACCOUNT_ID = "000000000000";
+/** The identity local SageMaker writes into its ARNs: the clients must agree with the server. */
+export const LOCAL_REGION = DEFAULT_LOCAL_REGION;
+export { LOCAL_ACCOUNT_ID };
 export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/LocalSageMakerExecutionRole`;
+/** Local SageMaker accepts any static credentials; these make clear in logs that nothing real was used. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local-secret" } as const;
 export const DEFAULT_AWS_REGION = "ap-northeast-2";
 
