@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isQuickRun } from "../notebook/params";
 import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, stratifiedSplit } from "./clean";
 import { loadReviewCorpus } from "./corpus";
 import type { LabelledDataset } from "./load";
@@ -9,8 +8,8 @@ import { writeJson, writeJsonl, writeTsv } from "./write";
 
 export interface PrepareOptions {
   root?: string;
-  /** Small seeded subsets so CI runs fast. Default: env WORKSHOP_QUICK (1/true/yes). */
-  quick?: boolean;
+  /** Small seeded subsets so CI runs fast (the labs pass `isQuickRun()`, the WORKSHOP_QUICK knob). */
+  quick: boolean;
   /** Training rows kept in quick mode (before the validation split). Default 6000. */
   quickTrainRows?: number;
   /** Test rows kept in quick mode. Default 2000. */
@@ -72,9 +71,9 @@ function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
  * and writes data/prepared/{train,validation,test}.tsv (`text<TAB>label`, 1 = positive) and test.jsonl
  * ({"inputs": text}) for batch transform.
  */
-export function prepareNsmc(options: PrepareOptions = {}): PreparedData {
+export function prepareNsmc(options: PrepareOptions): PreparedData {
   const root = options.root ?? workshopRoot();
-  const quick = options.quick ?? isQuickRun();
+  const quick = options.quick;
   const seed = options.seed ?? 42;
   const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
   step("read");
@@ -177,12 +176,12 @@ export interface EnsuredPreparedData {
  * What labs after 3.1 call: keeps data/prepared when its manifest matches the run (quick or full), and
  * prepares it again otherwise, so a quick CI pass never trains on full-size files (or the reverse).
  */
-export function ensurePreparedData(options: PrepareOptions = {}): EnsuredPreparedData {
-  const quick = options.quick ?? isQuickRun();
+export function ensurePreparedData(options: PrepareOptions): EnsuredPreparedData {
+  const { quick } = options;
   const manifest = readPreparedManifest(options.root);
   if (manifest && manifest.quick === quick) return { prepared: manifest, reused: true };
   const reason = manifest
     ? `data/prepared holds a ${manifest.quick ? "quick" : "full"} run's files; preparing them again for a ${quick ? "quick" : "full"} run.`
     : "data/prepared has no files from lab 3.1 yet; preparing them now.";
-  return { prepared: prepareNsmc({ ...options, quick }), reused: false, reason };
+  return { prepared: prepareNsmc(options), reused: false, reason };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { defaultStateDir } from "./context";
+import { defaultStateDir } from "../common/local-sagemaker";
 import { DEFAULT_LOCAL_PORT, startLocalServer } from "./server";
 
 const USAGE = `Usage: npm run local -- [--port N] [--state-dir DIR]

@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { DEFAULT_LOCAL_PORT, defaultStateDir } from "../common/local-sagemaker";
 import { createLocalApp } from "./app";
-import { defaultStateDir } from "./context";
+import { type LocalSettings, loadSettings } from "./settings";
 import { lockStateDir, type StateLock } from "./state-lock";
 
 export interface LocalServer {
@@ -19,18 +20,24 @@ export interface LocalServerOptions {
   stateDir?: string;
   /** Called when a client POSTs /_local/shutdown, after the server has closed. */
   onShutdown?: () => void;
+  /** Settings that win over the LOCAL_SAGEMAKER_* variables (tests, embedding). */
+  settings?: Partial<LocalSettings>;
 }
 
 /** The loopback address is fixed: local SageMaker runs code it is sent, so it must never face a network. */
 const LOOPBACK = "127.0.0.1";
-export const DEFAULT_LOCAL_PORT = 7070;
+
+export { DEFAULT_LOCAL_PORT };
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const stateDir = resolve(options.stateDir ?? defaultStateDir());
+  const { settings, warnings } = loadSettings(process.env, options.settings);
+  for (const warning of warnings) process.stderr.write(`local-sagemaker: warning: ${warning}\n`);
   let url = "";
   let closing: Promise<void> | undefined;
   const app = createLocalApp({
     stateDir,
+    settings,
     url: () => url,
     onShutdownRequest: () => {
       void close().then(() => options.onShutdown?.());

@@ -5,8 +5,8 @@
  * Knobs: LABS_CELL_TIMEOUT_S (per-cell limit, default 600), LABS_DIR and LABS_OUT_DIR (other folders).
  */
 import path from "node:path";
-import { localSageMakerHealth, localSageMakerUrl, stopLocalSageMaker } from "../local";
 import { projectRoot } from "../project";
+import { localSageMakerHealth, localSageMakerUrl, stopLocalSageMaker } from "../sagemaker/local-launcher";
 import { findLabNotebooks } from "./discover";
 import { type NotebookRunResult, runNotebook } from "./run-notebook";
 import { padDisplay } from "./text-width";

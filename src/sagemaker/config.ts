@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { workshopRoot } from "../data/paths";
-import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT_ID } from "../local/context";
 
 /** Where the SDK clients point: our local SageMaker on 127.0.0.1, or the real AWS services. */
 export type WorkshopMode = "local" | "aws";
@@ -31,10 +30,9 @@ interface ConfigFile {
   localPort?: number;
 }
 
-/** The identity local SageMaker writes into its ARNs: the clients must agree with the server. */
-export const LOCAL_REGION = DEFAULT_LOCAL_REGION;
-export { LOCAL_ACCOUNT_ID };
-export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/LocalSageMakerExecutionRole`;
+/** The placeholder execution role of local mode, in the account local SageMaker reports (`/_local/health`). */
+export const localRoleArn = (accountId: string): string =>
+  `arn:aws:iam::${accountId}:role/LocalSageMakerExecutionRole`;
 /** Local SageMaker accepts any static credentials; these make clear in logs that nothing real was used. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local-secret" } as const;
 export const DEFAULT_AWS_REGION = "ap-northeast-2";
@@ -78,7 +76,7 @@ function parseMode(value: string, source: string): WorkshopMode {
  * Reads the workshop settings. Environment variables win over the config file:
  * SM_MODE (local|aws), AWS_REGION / AWS_DEFAULT_REGION, SM_ROLE_ARN, SM_BUCKET, SM_CONFIRM_COSTS,
  * LOCAL_SAGEMAKER_PORT, and SM_CONFIG_FILE (default `.work/config.json`).
- * Local mode ignores the region and role: local SageMaker always uses fixed ones.
+ * Local mode ignores the region and role: the session takes them from the local SageMaker it attaches to.
  */
 export function loadWorkshopConfig(env: NodeJS.ProcessEnv = process.env): WorkshopConfig {
   const configFile = env.SM_CONFIG_FILE || defaultConfigFile();
@@ -104,8 +102,8 @@ export function loadWorkshopConfig(env: NodeJS.ProcessEnv = process.env): Worksh
   if (mode === "local") {
     return {
       mode,
-      region: LOCAL_REGION,
-      roleArn: LOCAL_ROLE_ARN,
+      // Replaced by the server's own region and account when the session attaches to it.
+      region: DEFAULT_AWS_REGION,
       bucket: env.SM_BUCKET || file.bucket,
       confirmCosts: true,
       localPort,

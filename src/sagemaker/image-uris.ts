@@ -6,6 +6,7 @@
  * table) and the Hugging Face "available DLCs" page (inference PyTorch 2.6.0 / transformers 4.51.3, py312).
  * The older rows are the releases the Korean workshops used.
  */
+import { dlcRegions, dlcRegistryAccount } from "../common/dlc-registry";
 
 export type ImageScope = "training" | "inference";
 export type Processor = "cpu" | "gpu";
@@ -52,47 +53,6 @@ const INFERENCE_RELEASES: readonly DlcRelease[] = [
   },
 ];
 
-const MAIN_DLC_ACCOUNT = "763104351884";
-
-/** Regions whose DLC registry lives in a different account than the main one (from the SDK's registry table). */
-const REGISTRY_EXCEPTIONS: Readonly<Record<string, string>> = {
-  "af-south-1": "626614931356",
-  "ap-east-1": "871362719292",
-  "ap-northeast-3": "364406365360",
-  "ap-southeast-3": "907027046896",
-  "cn-north-1": "727897471807",
-  "cn-northwest-1": "727897471807",
-  "eu-south-1": "692866216735",
-  "il-central-1": "780543022126",
-  "me-central-1": "914824155844",
-  "me-south-1": "217643126080",
-  "us-gov-east-1": "446045086412",
-  "us-gov-west-1": "442386744353",
-  "us-iso-east-1": "886529160074",
-};
-
-const MAIN_ACCOUNT_REGIONS = [
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-south-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ca-central-1",
-  "eu-central-1",
-  "eu-north-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "sa-east-1",
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-];
-
-export const LATEST_HF_TRAINING = TRAINING_RELEASES[0] as DlcRelease;
-export const LATEST_HF_INFERENCE = INFERENCE_RELEASES[0] as DlcRelease;
-
 export class ImageUriError extends Error {
   constructor(message: string) {
     super(message);
@@ -100,14 +60,12 @@ export class ImageUriError extends Error {
   }
 }
 
-/** The ECR account that hosts the DLCs in a region. */
-export function dlcRegistryAccount(region: string): string {
-  const exception = REGISTRY_EXCEPTIONS[region];
-  if (exception) return exception;
-  if (MAIN_ACCOUNT_REGIONS.includes(region)) return MAIN_DLC_ACCOUNT;
+/** The ECR account that hosts the DLCs in a region, or an error listing the regions that are known. */
+function registryAccount(region: string): string {
+  const account = dlcRegistryAccount(region);
+  if (account) return account;
   throw new ImageUriError(
-    `No Hugging Face DLC registry is known for region "${region}". Known regions: ` +
-      `${[...MAIN_ACCOUNT_REGIONS, ...Object.keys(REGISTRY_EXCEPTIONS)].sort().join(", ")}.`,
+    `No Hugging Face DLC registry is known for region "${region}". Known regions: ${dlcRegions().join(", ")}.`,
   );
 }
 
@@ -157,7 +115,7 @@ export function huggingFaceImageUri(options: HuggingFaceImageOptions): string {
           : "."),
     );
   }
-  const account = dlcRegistryAccount(options.region);
+  const account = registryAccount(options.region);
   const domain = options.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   const tag = `${release.pytorch}-transformers${release.transformers}-${processor}-${release.python}-${suffix}`;
   return `${account}.dkr.ecr.${options.region}.${domain}/huggingface-pytorch-${options.scope}:${tag}`;

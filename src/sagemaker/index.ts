@@ -4,7 +4,13 @@ export * from "./config";
 export * from "./cost";
 export * from "./estimator";
 export * from "./image-uris";
-export * from "./labs";
+export {
+  ensureLocalSageMaker,
+  type LocalSageMakerHealth,
+  localSageMakerHealth,
+  localSageMakerUrl,
+  stopLocalSageMaker,
+} from "./local-launcher";
 export * from "./logs";
 export * from "./model";
 export * from "./naming";

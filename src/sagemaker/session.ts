@@ -8,16 +8,16 @@ import {
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { ensureLocalSageMaker } from "../local";
 import {
-  LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
   loadWorkshopConfig,
+  localRoleArn,
   requireRoleArn,
   type WorkshopConfig,
   type WorkshopMode,
 } from "./config";
 import { assertCostConsent } from "./cost";
+import { ensureLocalSageMaker, localSageMakerHealth } from "./local-launcher";
 
 /** Everything a lab needs to talk to SageMaker: the four SDK clients, the bucket, the role. */
 export interface WorkshopSession {
@@ -72,15 +72,15 @@ export interface CreateSessionOptions {
 export async function createSession(options: CreateSessionOptions = {}): Promise<WorkshopSession> {
   const config = options.config ?? loadWorkshopConfig();
   if (config.mode === "local") {
-    const localUrl =
-      options.localUrl ??
-      (await ensureLocalSageMaker(config.localPort === undefined ? {} : { port: config.localPort })).url;
-    const clients = createClients({
-      region: config.region,
-      endpoint: localUrl,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    return buildSession(config, clients, async () => LOCAL_ACCOUNT_ID, localUrl);
+    const { url, health } = options.localUrl
+      ? { url: options.localUrl, health: await localSageMakerHealth(options.localUrl) }
+      : await ensureLocalSageMaker(config.localPort === undefined ? {} : { port: config.localPort });
+    if (!health)
+      throw new Error(`Local SageMaker does not answer at ${url}: start it with \`npm run local\`.`);
+    // The server decides the region and account its ARNs carry; the clients must agree with it.
+    const local = { ...config, region: health.region, roleArn: localRoleArn(health.accountId) };
+    const clients = createClients({ region: local.region, endpoint: url, credentials: LOCAL_CREDENTIALS });
+    return buildSession(local, clients, async () => health.accountId, url);
   }
   const clients = createClients({ region: config.region });
   const sts = new STSClient({ region: config.region });

@@ -193,7 +193,13 @@ export async function settled(
 }
 
 export async function deleteEndpoint(local: Local, endpoint: string): Promise<void> {
-  await local.sm.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
+  try {
+    await local.sm.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
+  } catch (error) {
+    // Listed while Deleting, gone by the time it is deleted again: that is what the caller wanted.
+    if (!/Could not find endpoint/.test((error as Error).message)) throw error;
+    return;
+  }
   await waitUntilEndpointDeleted(
     { client: local.sm, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
     { EndpointName: endpoint },

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
-import { LogsService } from "../../src/local/services/logs";
+import { LogsService } from "../../src/local/services/logs/service";
 
 const GROUP = "/aws/sagemaker/TrainingJobs";
 let stateDir: string;
@@ -307,8 +307,8 @@ describe("LogsService (what training and hosting call)", () => {
     const dir = mkdtempSync(join(tmpdir(), "local-logs-service-"));
     try {
       const service = new LogsService(dir, "ap-northeast-2", "000000000000");
-      service.createLogStream("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1");
-      service.createLogStream("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1");
+      service.ensureLogStream("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1");
+      service.ensureLogStream("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1");
       service.putLogLines("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1", ["starting", "ready"], 1_000);
       service.putLogLines("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-2", ["auto-created"]);
       expect(service.readLogLines("/aws/sagemaker/Endpoints/ep", "AllTraffic/i-1")).toEqual([
@@ -372,7 +372,7 @@ describe("LogsService (what training and hosting call)", () => {
     const dir = mkdtempSync(join(tmpdir(), "local-logs-service-"));
     try {
       const service = new LogsService(dir, "ap-northeast-2", "000000000000");
-      expect(() => service.createLogStream("bad name with spaces", "s")).toThrow(
+      expect(() => service.ensureLogStream("bad name with spaces", "s")).toThrow(
         /log group name "bad name with spaces" is not valid/,
       );
     } finally {

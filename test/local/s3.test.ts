@@ -2,7 +2,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -450,7 +450,7 @@ describe("routing and limits", () => {
       ).Body?.transformToString(),
     ).toBe("first");
     const answer = await new Promise<string>((done, fail) => {
-      const socket = connect(server.port, "127.0.0.1", () =>
+      const socket: Socket = connect(server.port, "127.0.0.1", () =>
         socket.write("PUT /limits/huge HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\nabc"),
       );
       let text = "";

@@ -5,10 +5,16 @@ import { type AddressInfo, connect, createServer as createTcpServer } from "node
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AwsError } from "../../src/local/errors";
-import { ensureLocalSageMaker, localSageMakerHealth, stopLocalSageMaker } from "../../src/local/launcher";
-import { handleAwsJson, type JsonService, serializeJson } from "../../src/local/protocol/aws-json";
+import { AwsError } from "../../src/local/core/errors";
+import { serializeJson } from "../../src/local/protocol/json";
+import type { ServiceModel } from "../../src/local/protocol/model";
+import { awsJsonRoute, Router } from "../../src/local/protocol/routes";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import {
+  ensureLocalSageMaker,
+  localSageMakerHealth,
+  stopLocalSageMaker,
+} from "../../src/sagemaker/local-launcher";
 
 const ROOT = join(__dirname, "..", "..");
 const temporaryDirs: string[] = [];
@@ -68,9 +74,12 @@ describe("local server", () => {
     expect(health).toMatchObject({
       service: "local-sagemaker",
       pid: process.pid,
-      stateDir: server.stateDir,
       url: server.url,
+      region: "ap-northeast-2",
+      accountId: "000000000000",
     });
+    // Health is open to anyone on the machine: it must not reveal where the state (and credentials) live.
+    expect(JSON.stringify(health)).not.toContain(server.stateDir);
     expect(typeof health.version).toBe("string");
     expect(await localSageMakerHealth(server.url)).toMatchObject({ service: "local-sagemaker" });
   });
@@ -93,7 +102,6 @@ describe("local server", () => {
     const body = (await badJson.json()) as Record<string, string>;
     expect(body.__type).toBe("SerializationException");
     expect(body.message).toMatch(/not valid JSON/);
-    expect(body.Message).toBe(body.message);
     const array = await awsJson("Logs_20140328.DescribeLogGroups", "[1,2]");
     expect(((await array.json()) as Record<string, string>).__type).toBe("SerializationException");
     const unknown = await awsJson("Nothing_2020.DoThings", "{}");
@@ -167,33 +175,43 @@ describe("local server", () => {
 
 describe("awsJson protocol layer", () => {
   it("turns a handler crash into 500 InternalFailure, reported once, and keeps serving", async () => {
-    const reported: unknown[] = [];
-    const service: JsonService = {
-      targetPrefix: "Test_1",
-      operations: {
-        Crash: () => {
-          throw new TypeError("boom");
-        },
-        Fail: () => {
-          throw new AwsError("ResourceInUse", "in use", { fields: { Extra: 1 } });
-        },
-        Echo: (input) => ({ input, when: new Date(1_700_000_000_500) }),
-      },
-      validate: (operation, input) => {
-        if (operation === "Echo" && input.bad) throw new AwsError("ValidationException", "bad input");
+    const reported: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      reported.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    const model: ServiceModel = {
+      notice: "test",
+      service: { name: "Test", protocol: "awsJson1_1", signingName: "test" },
+      operations: { Echo: { input: "EchoInput" } },
+      allOperations: ["Crash", "Echo", "Fail"],
+      shapes: {
+        EchoInput: { type: "structure", members: { Name: { target: "Name", required: true } } },
+        Name: { type: "string", length: { max: 5 } },
       },
     };
-    const http = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on(
-        "end",
-        () =>
-          void handleAwsJson(new Map([["Test_1", service]]), req, res, Buffer.concat(chunks), (error) =>
-            reported.push(error),
-          ),
-      );
-    });
+    const router = new Router([
+      awsJsonRoute([
+        {
+          targetPrefix: "Test_1",
+          version: "1.1",
+          model,
+          validationCode: "ValidationException",
+          serviceName: "Test",
+          operations: {
+            Crash: () => {
+              throw new TypeError("boom");
+            },
+            Fail: () => {
+              throw new AwsError("ResourceInUse", "in use", { fields: { Extra: 1 } });
+            },
+            Echo: (input: { Name: string }) => ({ input, when: new Date(1_700_000_000_500) }),
+          },
+        },
+      ]),
+    ]);
+    const http = createServer((req, res) => void router.handle(req, res));
     await new Promise<void>((done) => http.listen(0, "127.0.0.1", done));
     const port = (http.address() as AddressInfo).port;
     const call = (operation: string, body: object) =>
@@ -227,22 +245,23 @@ describe("awsJson protocol layer", () => {
       );
     try {
       const crash = await call("Crash", {});
+      process.stderr.write = write;
       expect(crash.status).toBe(500);
       expect(crash.body.__type).toBe("InternalFailure");
       expect(crash.body.message).toContain("boom");
-      expect(reported).toHaveLength(1);
+      expect(reported.filter((line) => line.includes("boom"))).toHaveLength(1);
       const fail = await call("Fail", {});
       expect(fail).toMatchObject({
         status: 400,
         type: "ResourceInUse",
-        body: { __type: "ResourceInUse", Message: "in use", Extra: 1 },
+        body: { __type: "ResourceInUse", message: "in use", Extra: 1 },
       });
-      expect((await call("Echo", { bad: true })).body.__type).toBe("ValidationException");
-      const echo = await call("Echo", { a: [1] });
-      expect(echo.body).toEqual({ input: { a: [1] }, when: 1_700_000_000.5 });
+      expect((await call("Echo", { Name: "too long" })).body.__type).toBe("ValidationException");
+      const echo = await call("Echo", { Name: "kim", Unknown: [1] });
+      expect(echo.body).toEqual({ input: { Name: "kim" }, when: 1_700_000_000.5 });
       expect((await call("toString", {})).body.__type).toBe("UnknownOperationException");
-      expect(reported).toHaveLength(1);
     } finally {
+      process.stderr.write = write;
       await new Promise<void>((done) => http.close(() => done()));
     }
   });
@@ -297,12 +316,12 @@ describe("command line and background launcher", () => {
     const stateDir = tempDir();
     const first = await ensureLocalSageMaker({ port, stateDir });
     try {
-      expect(first).toEqual({ url: `http://127.0.0.1:${port}`, started: true });
+      expect(first).toMatchObject({ url: `http://127.0.0.1:${port}`, started: true });
       const health = await localSageMakerHealth(first.url);
-      expect(health?.stateDir).toBe(stateDir);
       expect(health?.pid).not.toBe(process.pid);
+      expect(first.health).toEqual(health);
       const second = await ensureLocalSageMaker({ port, stateDir });
-      expect(second).toEqual({ url: first.url, started: false });
+      expect(second).toMatchObject({ url: first.url, started: false });
       expect(readFileSync(join(stateDir, "server.log"), "utf8")).toContain(first.url);
     } finally {
       await stopLocalSageMaker(first.url);

@@ -117,18 +117,19 @@ describe("AddTags, ListTags and DeleteTags", () => {
 });
 
 describe("the tag registry", () => {
-  it("is durable, finds resources by tag, and forgets an unregistered resource", () => {
+  it("is durable, and forgets an unregistered resource", () => {
     const dir = mkdtempSync(join(tmpdir(), "tag-registry-"));
     try {
       const first = new SageMakerTags(dir);
       first.register("arn:a", [{ Key: "workshop", Value: "1" }]);
       first.register("arn:b", undefined);
       const second = new SageMakerTags(dir);
-      expect(second.tagsOf("arn:a")).toEqual([{ Key: "workshop", Value: "1" }]);
-      expect(second.tagsOf("arn:b")).toEqual([]);
-      expect(second.findByTag("workshop")).toEqual(["arn:a"]);
+      expect(second.listTags({ ResourceArn: "arn:a" }).Tags).toEqual([{ Key: "workshop", Value: "1" }]);
+      expect(second.listTags({ ResourceArn: "arn:b" }).Tags).toEqual([]);
       second.unregister("arn:a");
-      expect(new SageMakerTags(dir).tagsOf("arn:a")).toBeUndefined();
+      expect(() => new SageMakerTags(dir).listTags({ ResourceArn: "arn:a" })).toThrow(
+        /Could not find resource/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,8 +22,8 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveInferenceImage, resolveTrainingImage } from "../../src/local/images";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import { resolveInferenceImage, resolveTrainingImage } from "../../src/local/services/sagemaker/images";
 import { rawArchive } from "../support/raw-archive";
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */

@@ -9,12 +9,14 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AwsError } from "../../src/local/errors";
+import { AwsError } from "../../src/local/core/errors";
+import { isServiceOperation, readInput } from "../../src/local/protocol/model";
+import { MODELS } from "../../src/local/protocol/models";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
-import {
-  validatedSageMakerOperations,
-  validateSageMakerInput,
-} from "../../src/local/services/sagemaker/validation";
+
+/** What the awsJson layer does with a SageMaker input before the operation runs. */
+const validateSageMakerInput = (operation: string, input: unknown) =>
+  readInput(MODELS.sagemaker, operation, input, { validationCode: "ValidationException" });
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */
 const unexpected = (): never => {
@@ -42,7 +44,7 @@ function errorOf(operation: string, input: unknown): AwsError {
   throw new Error(`${operation} input was accepted`);
 }
 
-describe("validateSageMakerInput (Smithy shapes)", () => {
+describe("reading SageMaker inputs against the Smithy shapes", () => {
   it("accepts a complete CreateTrainingJob request", () => {
     expect(() => validateSageMakerInput("CreateTrainingJob", validJob)).not.toThrow();
   });
@@ -143,12 +145,75 @@ describe("validateSageMakerInput (Smithy shapes)", () => {
       "CreatePipeline",
       "CreateTransformJob",
     ])
-      expect(validatedSageMakerOperations).toContain(operation);
+      expect(Object.keys(MODELS.sagemaker.operations)).toContain(operation);
   });
 
   it("tells an unknown operation from a real one it does not carry", () => {
-    expect(errorOf("CreateBanana", {}).code).toBe("UnknownOperationException");
-    expect(() => validateSageMakerInput("CreateNotebookInstance", {})).not.toThrow();
+    expect(isServiceOperation(MODELS.sagemaker, "CreateBanana")).toBe(false);
+    expect(isServiceOperation(MODELS.sagemaker, "CreateNotebookInstance")).toBe(true);
+  });
+
+  it("drops members the shape does not know, at every depth, so junk is never stored", () => {
+    const read = validateSageMakerInput("CreateTrainingJob", {
+      ...validJob,
+      Junk: "x".repeat(1000),
+      ResourceConfig: { ...validJob.ResourceConfig, Extra: { deep: true } },
+    });
+    expect(read).not.toHaveProperty("Junk");
+    expect(read.ResourceConfig).toEqual(validJob.ResourceConfig);
+  });
+
+  it("refuses fractions and values outside a member's integer type, naming the member", () => {
+    const fraction = errorOf("CreateTrainingJob", {
+      ...validJob,
+      ResourceConfig: { ...validJob.ResourceConfig, InstanceCount: 1.5 },
+    });
+    expect(fraction.code).toBe("ValidationException");
+    expect(fraction.message).toContain(
+      "at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must be a whole number",
+    );
+    const huge = errorOf("CreateTrainingJob", {
+      ...validJob,
+      ResourceConfig: { ...validJob.ResourceConfig, InstanceCount: 1e308 },
+    });
+    expect(huge.message).toContain(
+      "at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must fit a 32-bit integer",
+    );
+  });
+
+  it("lists a handful of violations and counts the rest, however many there are", () => {
+    const tags = Array.from({ length: 5000 }, () => ({ Key: "", Value: "v" }));
+    const error = errorOf("AddTags", {
+      ResourceArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:model/m",
+      Tags: tags,
+    });
+    // 5,000 empty keys, and a list over its 50-tag limit.
+    expect(error.message).toMatch(/^5001 validation errors detected: /);
+    expect(error.message).toContain("; and 4991 more");
+    expect(error.message.length).toBeLessThan(4000);
+  });
+
+  it("hands services Dates for timestamps (epoch seconds or ISO text on the wire)", () => {
+    const read = validateSageMakerInput("ListTrainingJobs", {
+      CreationTimeAfter: 1_700_000_000,
+      CreationTimeBefore: "2026-12-01T00:00:00Z",
+    });
+    expect(read.CreationTimeAfter).toEqual(new Date(1_700_000_000_000));
+    expect(read.CreationTimeBefore).toEqual(new Date("2026-12-01T00:00:00Z"));
+  });
+
+  it("reads the Java syntax some Smithy patterns use (InferenceId: \\A\\S[\\p{Print}]*\\z)", () => {
+    const invoke = (InferenceId: string) =>
+      readInput(
+        MODELS.sagemakerRuntime,
+        "InvokeEndpoint",
+        { EndpointName: "e", Body: Buffer.from("{}"), InferenceId },
+        { validationCode: "ValidationError" },
+      );
+    expect(invoke("run-42/review 7").InferenceId).toBe("run-42/review 7");
+    expect(() => invoke(" leading-space")).toThrow(/inferenceId/);
+    expect(() => invoke("tab\there")).toThrow(/inferenceId/);
+    expect(() => invoke("x".repeat(65))).toThrow(/less than or equal to 64/);
   });
 });
 

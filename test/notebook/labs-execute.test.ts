@@ -7,11 +7,11 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopLocalSageMaker } from "../../src/local";
 import { findLabNotebooks } from "../../src/notebook/discover";
 import { installProjectKernel } from "../../src/notebook/install-kernel";
 import { cellSource, type Notebook } from "../../src/notebook/nbformat";
 import { runNotebook } from "../../src/notebook/run-notebook";
+import { stopLocalSageMaker } from "../../src/sagemaker/local-launcher";
 import { freePort, jupyterCommand, LABS_DIR, ROOT, tempDir } from "./helpers";
 
 const NOTEBOOK_TIMEOUT_MS = 15 * 60_000;

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { validateSageMakerInput } from "../../src/local/services/sagemaker/validation";
+import { uploadPreparedData } from "../../src/labs";
+import { readInput } from "../../src/local/protocol/model";
+import { MODELS } from "../../src/local/protocol/models";
+
+/** What local SageMaker (and the AWS front end) check a request against: its Smithy input shape. */
+const validateSageMakerInput = (operation: string, input: unknown) =>
+  readInput(MODELS.sagemaker, operation, input, { validationCode: "ValidationException" });
+
 import type { WorkshopConfig } from "../../src/sagemaker/config";
 import { CostConsentError } from "../../src/sagemaker/cost";
 import { buildTrainingJobRequest, HuggingFaceEstimator } from "../../src/sagemaker/estimator";
-import { uploadPreparedData } from "../../src/sagemaker/labs";
 import {
   buildCreateEndpointRequest,
   buildCreateModelRequest,
@@ -13,7 +19,7 @@ import {
 import { workshopTags } from "../../src/sagemaker/naming";
 import { Predictor } from "../../src/sagemaker/predictor";
 import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
-import { createSession } from "../../src/sagemaker/session";
+import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 
 const ROLE = "arn:aws:iam::111122223333:role/SageMakerWorkshopRole";
 const awsConfig = (confirmCosts: boolean): WorkshopConfig => ({
@@ -183,11 +189,9 @@ describe("AWS-mode requests", () => {
     await expect(uploadPreparedData(session, { quick: true })).rejects.toThrow(CostConsentError);
   });
 
-  it("a Hub model in local mode says it cannot be reached offline", async () => {
-    const session = await createSession({
-      config: { mode: "local", region: "ap-northeast-2", roleArn: ROLE, confirmCosts: true },
-      localUrl: "http://127.0.0.1:1",
-    });
+  it("a Hub model in local mode says it cannot be reached offline", () => {
+    // Refused before anything is sent: no server is needed to see it.
+    const session = { mode: "local", region: "ap-northeast-2" } as WorkshopSession;
     expect(() => new HuggingFaceModel(session, { hubModelId: "daekeun-ml/koelectra-small-v3-nsmc" })).toThrow(
       /offline.*SM_MODE=aws/,
     );

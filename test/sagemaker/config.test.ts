@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOCAL_ROLE_ARN, loadWorkshopConfig, requireRoleArn } from "../../src/sagemaker/config";
+import { latencySummary, metricSeries, SENTIMENT_METRICS } from "../../src/labs";
+import { loadWorkshopConfig, localRoleArn, requireRoleArn } from "../../src/sagemaker/config";
 import { costNotice } from "../../src/sagemaker/cost";
-import { latencySummary, metricSeries, SENTIMENT_METRICS } from "../../src/sagemaker/labs";
 import { uniqueName } from "../../src/sagemaker/naming";
 import { createBucketRequest, defaultBucketName } from "../../src/sagemaker/session";
 
@@ -16,9 +16,10 @@ const withFile = (content: string): string => {
 };
 
 describe("workshop config", () => {
-  it("is local by default with a fixed role and no cost gate", () => {
+  it("is local by default with no cost gate; the local role lives in the server's account", () => {
     const config = loadWorkshopConfig({ ...noFile, SM_CONFIG_FILE: withFile("{}") });
-    expect(config).toMatchObject({ mode: "local", roleArn: LOCAL_ROLE_ARN, confirmCosts: true });
+    expect(config).toMatchObject({ mode: "local", confirmCosts: true });
+    expect(localRoleArn("000000000000")).toBe("arn:aws:iam::000000000000:role/LocalSageMakerExecutionRole");
   });
 
   it("AWS mode defaults to Seoul, takes the region from the environment, and gates costs", () => {

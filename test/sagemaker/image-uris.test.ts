@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  dlcRegistryAccount,
-  huggingFaceImageUri,
-  ImageUriError,
-  processorForInstance,
-} from "../../src/sagemaker/image-uris";
+import { dlcRegistryAccount } from "../../src/common/dlc-registry";
+import { huggingFaceImageUri, ImageUriError, processorForInstance } from "../../src/sagemaker/image-uris";
 
 describe("Hugging Face DLC image URIs", () => {
   it("resolves the newest training DLC in Seoul by default", () => {

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { ListEndpointsCommand } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/local";
+import { findLatestTrainingJob, listModelArtifact } from "../../src/labs";
 import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
-import { LOCAL_REGION, LOCAL_ROLE_ARN } from "../../src/sagemaker/config";
+
 import { Estimator, HuggingFaceEstimator, TrainingJobError } from "../../src/sagemaker/estimator";
-import { findLatestTrainingJob, listModelArtifact } from "../../src/sagemaker/labs";
+import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/sagemaker/local-launcher";
 import { HuggingFaceModel, repackModelWithCode, waitForEndpoint } from "../../src/sagemaker/model";
 import { EndpointInvocationError, Predictor } from "../../src/sagemaker/predictor";
 import { downloadDirectory, downloadFile, parseS3Uri, s3ObjectExists, s3Uri } from "../../src/sagemaker/s3";
@@ -76,7 +76,7 @@ beforeAll(async () => {
   const port = await freePort();
   url = (await ensureLocalSageMaker({ port, stateDir })).url;
   session = await createSession({
-    config: { mode: "local", region: LOCAL_REGION, roleArn: LOCAL_ROLE_ARN, confirmCosts: true },
+    config: { mode: "local", region: "ap-northeast-2", confirmCosts: true },
     localUrl: url,
   });
   await mkdir(join(work, "src"));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { endWithParent } from "../parent-watch";
 import { ClientInputError } from "./codecs";
 import { buildPipeline, findHandlerFile, type InferencePipeline, loadHandlerModule } from "./handlers";
 
@@ -18,6 +19,8 @@ function report(message: ContainerMessage): void {
 }
 
 async function main(): Promise<void> {
+  // First, before anything slow (loading a model): a server that dies meanwhile must take this process along.
+  endWithParent();
   const modelDir = process.env.SM_MODEL_DIR ?? "/opt/ml/model";
   const handlerFile = findHandlerFile(modelDir, process.env.SAGEMAKER_PROGRAM);
   const handlers = handlerFile ? await loadHandlerModule(handlerFile) : undefined;
@@ -42,8 +45,6 @@ async function main(): Promise<void> {
     server.closeAllConnections();
   };
   process.on("SIGTERM", shutdown);
-  // Without its supervisor the container has no purpose: never outlive the server that started it.
-  process.on("disconnect", () => process.exit(0));
 }
 
 async function serve(

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
+import { endWithParent } from "../parent-watch";
 import { entryPointCommand } from "./entry-point";
 import { buildTrainingEnvironment, trainingLayout } from "./environment";
 
@@ -17,6 +18,8 @@ function fail(failureFile: string, reason: string): never {
 }
 
 function main(): void {
+  // First, before anything slow (loading a model): a server that dies meanwhile must take this process along.
+  endWithParent();
   const root = process.argv[2];
   if (!root) {
     console.error("usage: main <job folder laid out like /opt/ml>");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { AwsError } from "../errors";
+import { AwsError } from "../core/errors";
 
 /**
  * The `aws-chunked` content encoding that AWS SDKs use to stream a body with a checksum trailer:

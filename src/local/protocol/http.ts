@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AwsError } from "../errors";
+import { AwsError } from "../core/errors";
 
 /**
- * Reads a whole request body. The cap protects the server from a client that streams forever; the
- * services apply their own, smaller, limits (6 MiB for invocations) with their own error codes.
+ * Reads a whole request body. The cap protects the server from a client that streams forever; the services apply
+ * their own, smaller, limits (6 MiB for invocations) with their own error codes.
  */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -25,7 +25,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!failed) resolve(Buffer.concat(chunks, size));
+      if (!failed) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     req.on("error", (error) => {
       if (!failed) {
@@ -38,23 +38,20 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
 
 /** Header value as one string: Node gives arrays for repeated headers. */
 export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
+  const value = req.headers[name];
   return Array.isArray(value) ? value.join(",") : value;
 }
 
-export function sendJson(
+/** Writes a complete answer with its Content-Length. */
+export function sendBody(
   res: ServerResponse,
   status: number,
-  body: string,
-  headers: Record<string, string> = {},
+  body: Buffer,
+  headers: Record<string, string>,
 ): void {
-  const payload = Buffer.from(body, "utf8");
-  res.writeHead(status, {
-    "Content-Type": "application/json",
-    "Content-Length": String(payload.length),
-    ...headers,
-  });
-  res.end(payload);
+  headers["Content-Length"] = String(body.length);
+  res.writeHead(status, headers);
+  res.end(body);
 }
 
 let requestCounter = 0;

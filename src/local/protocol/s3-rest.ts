@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
-import { AwsError } from "../errors";
-import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3";
+import { AwsError, toAwsError } from "../core/errors";
+import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3/service";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
-import { header, newRequestId, readBody } from "./http";
+import { header, readBody } from "./http";
+import type { RequestHead, Route } from "./routes";
 import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 
 /**
@@ -14,10 +15,13 @@ import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 
 export interface S3ProtocolOptions {
   region: string;
-  /** Bodies above this are refused with EntityTooLarge before they are held in memory. */
-  bodyLimit: number;
-  onUnexpected: (error: unknown) => void;
 }
+
+/**
+ * S3 bodies are held in memory while they are decoded and verified: larger uploads go through multipart
+ * (lib-storage, boto3 and the AWS CLI switch to it on their own far below this).
+ */
+const MAX_S3_BODY_BYTES = 1024 * 1024 * 1024;
 
 interface S3Request {
   method: string;
@@ -78,37 +82,33 @@ const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]*[a-z0-9])\.localhost(?::\d+)?$/i;
 
 const XML_HEADERS = { "Content-Type": "application/xml" };
 
-export async function handleS3(
+/** S3, the explicit last entry of the route table: whatever no other service claimed. */
+export function s3Route(s3: S3Service, options: S3ProtocolOptions): Route {
+  return {
+    name: "S3",
+    matches: () => true,
+    handle: (head, res) => handleS3(s3, head, res, options),
+  };
+}
+
+async function handleS3(
   s3: S3Service,
-  req: IncomingMessage,
+  head: RequestHead,
   res: ServerResponse,
   options: S3ProtocolOptions,
 ): Promise<void> {
-  const requestId = newRequestId();
-  const method = req.method ?? "GET";
+  const { req, requestId, method } = head;
   try {
     const declared = Number(header(req, "content-length") ?? 0);
-    if (declared > options.bodyLimit) throw entityTooLarge(declared, options.bodyLimit);
-    const body = await readBody(req, options.bodyLimit).catch((error: unknown) => {
-      throw error instanceof AwsError ? entityTooLarge(undefined, options.bodyLimit) : error;
+    if (declared > MAX_S3_BODY_BYTES) throw entityTooLarge(declared, MAX_S3_BODY_BYTES);
+    const body = await readBody(req, MAX_S3_BODY_BYTES).catch((error: unknown) => {
+      throw error instanceof AwsError ? entityTooLarge(undefined, MAX_S3_BODY_BYTES) : error;
     });
     const request = parseRequest(method, req, body, requestId);
     const reply = await dispatch(s3, request, options);
     send(res, method, requestId, reply);
   } catch (error) {
-    let failure: AwsError;
-    if (error instanceof AwsError) failure = error;
-    else {
-      options.onUnexpected(error);
-      failure = new AwsError(
-        "InternalError",
-        `Local S3 failed to handle the request: ${(error as Error).message}`,
-        {
-          status: 500,
-        },
-      );
-    }
-    send(res, method, requestId, errorReply(failure, requestId));
+    send(res, method, requestId, errorReply(toAwsError(error, "InternalError"), requestId));
   }
 }
 

@@ -1,51 +1,32 @@
-import type { ServiceContext } from "../../context";
-import type { JsonService, OperationHandler } from "../../protocol/aws-json";
-import type { RuntimeService } from "../runtime";
-import { createHosting } from "./hosting";
+import type { ServiceContext } from "../context";
+import { Hosting } from "./hosting";
 import { SageMakerTags } from "./tags";
-import { TrainingJobs, type TrainingJobsOptions } from "./training/jobs";
-import { validateSageMakerInput } from "./validation";
+import { TrainingJobs } from "./training/jobs";
 
-export interface SageMakerService {
-  service: JsonService;
-  runtime: RuntimeService;
+/**
+ * The SageMaker control plane of local SageMaker: training, hosting and tags. Each part is a typed API (methods
+ * named after the operations, taking the AWS SDK's input types); `binding.ts` maps the wire's operation names to
+ * them, and other services call them directly.
+ */
+export class SageMakerService {
+  readonly tags: SageMakerTags;
+  readonly training: TrainingJobs;
+  readonly hosting: Hosting;
+
+  constructor(ctx: ServiceContext) {
+    this.tags = new SageMakerTags(ctx.stateDir);
+    this.training = new TrainingJobs(ctx, this.tags);
+    this.hosting = new Hosting(ctx, this.tags);
+  }
+
   /** Recovery after a restart: interrupted training jobs become Failed, endpoints come back InService. */
-  start(): Promise<void>;
-  /** Ends every child process (training jobs, inference containers); state stays on disk. */
-  stop(): Promise<void>;
-  /** For tests and tools: the training side and the tag registry. */
-  training: TrainingJobs;
-  tags: SageMakerTags;
-}
+  async start(): Promise<void> {
+    this.training.start();
+    await this.hosting.start();
+  }
 
-/** The SageMaker control plane of local SageMaker: training, hosting and tags behind the Smithy validator. */
-export function createSageMakerService(
-  ctx: ServiceContext,
-  options: { training?: TrainingJobsOptions } = {},
-): SageMakerService {
-  const tags = new SageMakerTags(ctx.stateDir);
-  const training = new TrainingJobs(ctx, tags, options.training);
-  const hosting = createHosting(ctx, tags);
-  const operations: Record<string, OperationHandler> = {
-    ...training.operations,
-    ...tags.operations,
-    ...hosting.operations,
-  };
-  return {
-    service: {
-      targetPrefix: "SageMaker",
-      operations,
-      validate: (operation, input) => validateSageMakerInput(operation, input),
-    },
-    runtime: hosting.runtime,
-    training,
-    tags,
-    async start() {
-      training.start();
-      await hosting.start();
-    },
-    async stop() {
-      await Promise.all([training.stop(), hosting.stop()]);
-    },
-  };
+  /** Ends every child process (training jobs, inference containers); state stays on disk. */
+  async stop(): Promise<void> {
+    await Promise.all([this.training.stop(), this.hosting.stop()]);
+  }
 }

@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import type { ContainerMessage } from "../../../../containers/inference/main";
-import { type ChildExit, SupervisedChild } from "../../../supervisor";
+import {
+  type ChildExit,
+  CrashWindow,
+  childEnvironment,
+  nodeEntry,
+  type ProcessRegistry,
+  SupervisedChild,
+} from "../../../core/processes";
 
 /**
  * One variant instance: a child process running the built-in inference server, supervised. A container that
@@ -14,15 +20,6 @@ import { type ChildExit, SupervisedChild } from "../../../supervisor";
 export const CRASH_LIMIT = 3;
 export const CRASH_WINDOW_MS = 60_000;
 
-const PROJECT_ROOT = resolve(__dirname, "../../../../..");
-const RUNNING_FROM_SOURCE = __filename.endsWith(".ts");
-const SERVER_ENTRY = join(
-  PROJECT_ROOT,
-  RUNNING_FROM_SOURCE ? "src" : "dist",
-  "containers/inference",
-  RUNNING_FROM_SOURCE ? "main.ts" : "main.js",
-);
-
 export type ContainerState = "starting" | "ready" | "down" | "stopped";
 
 export interface ContainerOptions {
@@ -31,6 +28,7 @@ export interface ContainerOptions {
   /** The model's Environment plus the hosting variables (SAGEMAKER_PROGRAM, ...). */
   environment: Record<string, string>;
   startupTimeoutMs: number;
+  registry?: ProcessRegistry;
   log(lines: string[]): void;
   onGiveUp(reason: string): void;
 }
@@ -43,7 +41,7 @@ export class InferenceContainer {
   /** Keep-alive connections to the container: a new TCP connection per invocation would cost more than the model. */
   readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private child: SupervisedChild | undefined;
-  private readonly deaths: number[] = [];
+  private readonly crashes = new CrashWindow(CRASH_LIMIT, CRASH_WINDOW_MS);
   private lastLines: string[] = [];
 
   constructor(private readonly options: ContainerOptions) {}
@@ -86,13 +84,11 @@ export class InferenceContainer {
         void this.child?.stop();
       }, this.options.startupTimeoutMs);
       const child = new SupervisedChild({
-        command: process.execPath,
-        args: RUNNING_FROM_SOURCE
-          ? ["--import", pathToFileURL(require.resolve("tsx")).href, SERVER_ENTRY]
-          : [SERVER_ENTRY],
+        label: `container ${this.options.instanceId}`,
+        args: nodeEntry("containers/inference/main"),
         cwd: this.options.modelDir,
         env: containerEnvironment(this.options),
-        ipc: true,
+        registry: this.options.registry,
         onLine: (_stream, line) => {
           this.lastLines.push(line);
           if (this.lastLines.length > 5) this.lastLines.shift();
@@ -128,15 +124,13 @@ export class InferenceContainer {
     const wasServing = this.state === "ready";
     this.state = "down";
     // A container that never came up is the deployment's failure to report, not one to restart.
-    if (!wasServing && this.deaths.length === 0) return;
-    const now = Date.now();
-    this.deaths.push(now);
-    while (this.deaths.length > 0 && (this.deaths[0] as number) < now - CRASH_WINDOW_MS) this.deaths.shift();
+    if (!wasServing && this.crashes.count === 0) return;
+    const givenUp = this.crashes.record();
     const reason = `exited (${describeExit(exit)})${this.lastWords()}`;
     this.options.log([`Container ${this.instanceId} ${reason}.`]);
-    if (this.deaths.length >= CRASH_LIMIT) {
+    if (givenUp) {
       this.options.onGiveUp(
-        `Container ${this.instanceId} died ${this.deaths.length} times within ${CRASH_WINDOW_MS / 1000} s; last time it ${reason}.`,
+        `Container ${this.instanceId} died ${this.crashes.count} times within ${CRASH_WINDOW_MS / 1000} s; last time it ${reason}.`,
       );
       return;
     }
@@ -146,7 +140,7 @@ export class InferenceContainer {
       this.boot().catch((error: Error) => {
         this.options.log([`Container ${this.instanceId} failed to restart: ${error.message}`]);
       });
-    }, 200 * this.deaths.length).unref();
+    }, 200 * this.crashes.count).unref();
   }
 
   private lastWords(): string {
@@ -161,19 +155,13 @@ function describeExit(exit: ChildExit): string {
 
 /** What a process in a SageMaker hosting container sees, minus what only makes sense inside Docker. */
 function containerEnvironment(options: ContainerOptions): NodeJS.ProcessEnv {
-  const inherited = ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "SYSTEMROOT"];
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of inherited) if (process.env[name] !== undefined) env[name] = process.env[name];
-  return {
-    ...env,
+  return childEnvironment({
     SAGEMAKER_MODEL_SERVER_TIMEOUT: "60",
     SAGEMAKER_SUBMIT_DIRECTORY: join(options.modelDir, "code"),
     ...options.environment,
     SM_MODEL_DIR: options.modelDir,
     SAGEMAKER_BIND_TO_PORT: "0",
-    // The "image" has the project's libraries, as the HF DLC has transformers.
-    NODE_PATH: join(PROJECT_ROOT, "node_modules"),
-  };
+  });
 }
 
 export function ping(port: number, agent: Agent): Promise<void> {

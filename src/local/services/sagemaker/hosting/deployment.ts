@@ -2,10 +2,11 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ContainerDefinition } from "@aws-sdk/client-sagemaker";
 import { extractArchiveSafely } from "../../../archives";
-import type { ServiceContext } from "../../../context";
-import { AwsError } from "../../../errors";
-import { parseS3Uri } from "../../../s3-uri";
-import type { ServingEndpoint, ServingVariant } from "../../runtime";
+import { AwsError } from "../../../core/errors";
+import type { ProcessRegistry } from "../../../core/processes";
+import { parseS3Uri } from "../../../core/s3-uri";
+import type { ServiceContext } from "../../context";
+import type { ServingEndpoint, ServingVariant } from "../../runtime/service";
 import { InferenceContainer, newInstanceId } from "./container";
 import type { VariantRecord } from "./records";
 
@@ -22,7 +23,7 @@ export interface DeploymentOptions {
   /** A fresh folder for this deployment's model copies. */
   dir: string;
   variants: VariantRecord[];
-  startupTimeoutS?: Record<string, number | undefined>;
+  registry?: ProcessRegistry;
   /** A container kept dying: the endpoint fails with this reason. */
   onGiveUp(reason: string): void;
 }
@@ -40,6 +41,8 @@ class DeployedVariant implements ServingVariant {
     readonly environment: Record<string, string>,
     readonly timeoutMs: number,
     readonly logStreamArn: string,
+    /** ContainerStartupHealthCheckTimeoutInSeconds of the variant, or SageMaker's default. */
+    readonly startupTimeoutMs: number,
   ) {}
 
   /** Round robin over the instances that are up; undefined when none is. */
@@ -79,7 +82,7 @@ export class Deployment implements ServingEndpoint {
   get pids(): number[] {
     return this.variants
       .flatMap((variant) => variant.containers.map((c) => c.pid))
-      .filter((pid) => pid !== undefined);
+      .filter((pid): pid is number => pid !== undefined);
   }
 
   variant(name: string): DeployedVariant | undefined {
@@ -114,6 +117,7 @@ export class Deployment implements ServingEndpoint {
       environment,
       (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 60) * 1000,
       ctx.logs.logGroupArn(group),
+      (record.startupTimeoutS ?? DEFAULT_STARTUP_TIMEOUT_S) * 1000,
     );
     this.variants.push(deployed);
     await this.scale(deployed, record.instanceCount);
@@ -140,13 +144,14 @@ export class Deployment implements ServingEndpoint {
     const instanceId = newInstanceId();
     const group = logGroupOf(endpointName);
     const stream = `${variant.name}/${instanceId}`;
-    ctx.logs.createLogStream(group, stream);
+    ctx.logs.ensureLogStream(group, stream);
     const pending: string[] = [];
     return new InferenceContainer({
       instanceId,
       modelDir: variant.modelDir,
       environment: variant.environment,
-      startupTimeoutMs: (this.options.startupTimeoutS?.[variant.name] ?? DEFAULT_STARTUP_TIMEOUT_S) * 1000,
+      startupTimeoutMs: variant.startupTimeoutMs,
+      registry: this.options.registry,
       // Lines are batched per tick: a chatty container should not cost one log write per line.
       log: (lines) => {
         if (pending.length === 0) {

@@ -4,16 +4,18 @@ import type {
   DeleteEndpointConfigInput,
   DescribeEndpointConfigInput,
   DescribeEndpointConfigOutput,
+  ListEndpointConfigsInput,
   ListEndpointConfigsOutput,
   ProductionVariant,
 } from "@aws-sdk/client-sagemaker";
-import type { ServiceContext } from "../../../context";
-import { notFound, validation } from "../../../errors";
-import { JsonStore } from "../../../store";
+import { sagemakerArn, storeKey } from "../../../core/arns";
+import { notFound, validation } from "../../../core/errors";
+import { listPage } from "../../../core/listing";
+import { JsonStore } from "../../../core/store";
+import type { ServiceContext } from "../../context";
 import type { TagRegistry } from "../tags";
-import { listPage } from "./listing";
 import type { Models } from "./models";
-import { arnOf, type EndpointConfigRecord, storeKey } from "./records";
+import type { EndpointConfigRecord } from "./records";
 
 /** CreateEndpointConfig, DescribeEndpointConfig, ListEndpointConfigs, DeleteEndpointConfig. */
 export class EndpointConfigs {
@@ -24,18 +26,22 @@ export class EndpointConfigs {
     private readonly tags: TagRegistry,
     private readonly models: Models,
   ) {
-    this.store = new JsonStore<EndpointConfigRecord>(ctx.stateDir, "sagemaker-endpoint-configs");
+    this.store = new JsonStore<EndpointConfigRecord>(
+      ctx.stateDir,
+      "sagemaker-endpoint-configs",
+      (name) => `endpoint configuration ${name}`,
+    );
   }
 
   require(name: string): EndpointConfigRecord {
     const config = this.store.get(storeKey(name));
-    if (!config) throw notFound("endpoint configuration", arnOf(this.ctx, "endpoint-config", name));
+    if (!config) throw notFound("endpoint configuration", sagemakerArn(this.ctx, "endpoint-config", name));
     return config;
   }
 
-  create(input: CreateEndpointConfigInput): CreateEndpointConfigOutput {
+  createEndpointConfig(input: CreateEndpointConfigInput): CreateEndpointConfigOutput {
     const name = input.EndpointConfigName as string;
-    const arn = arnOf(this.ctx, "endpoint-config", name);
+    const arn = sagemakerArn(this.ctx, "endpoint-config", name);
     if (this.store.get(storeKey(name))) {
       throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
     }
@@ -80,7 +86,7 @@ export class EndpointConfigs {
     return { ...variant, InitialVariantWeight: variant.InitialVariantWeight ?? 1 };
   }
 
-  describe(input: DescribeEndpointConfigInput): DescribeEndpointConfigOutput {
+  describeEndpointConfig(input: DescribeEndpointConfigInput): DescribeEndpointConfigOutput {
     const config = this.require(input.EndpointConfigName as string);
     return {
       ...(config.extra as Partial<DescribeEndpointConfigOutput>),
@@ -91,16 +97,13 @@ export class EndpointConfigs {
     };
   }
 
-  list(input: Record<string, unknown>): ListEndpointConfigsOutput {
-    const items = this.store
-      .list()
-      .map((config) => ({ config, name: config.EndpointConfigName, creationTime: config.CreationTime }));
-    const { page, NextToken } = listPage(items, input, {
-      Name: (i) => i.name,
-      CreationTime: (i) => i.creationTime,
-    });
+  listEndpointConfigs(input: ListEndpointConfigsInput): ListEndpointConfigsOutput {
+    const { page, NextToken } = listPage(this.store.list(), input, (config) => ({
+      name: config.EndpointConfigName,
+      creationTime: config.CreationTime,
+    }));
     return {
-      EndpointConfigs: page.map(({ config }) => ({
+      EndpointConfigs: page.map((config) => ({
         EndpointConfigName: config.EndpointConfigName,
         EndpointConfigArn: config.EndpointConfigArn,
         CreationTime: new Date(config.CreationTime),
@@ -113,7 +116,7 @@ export class EndpointConfigs {
    * As on AWS, an endpoint config may be deleted while an endpoint uses it: the endpoint keeps serving what it
    * deployed (its record holds the variants and containers), it just cannot be re-deployed from that config.
    */
-  delete(input: DeleteEndpointConfigInput): Record<string, never> {
+  deleteEndpointConfig(input: DeleteEndpointConfigInput): Record<string, never> {
     const config = this.require(input.EndpointConfigName as string);
     this.store.delete(storeKey(config.EndpointConfigName));
     this.tags.unregister(config.EndpointConfigArn);

@@ -6,6 +6,7 @@ import type {
   DeleteEndpointInput,
   DescribeEndpointInput,
   DescribeEndpointOutput,
+  ListEndpointsInput,
   ListEndpointsOutput,
   ProductionVariantSummary,
   UpdateEndpointInput,
@@ -13,23 +14,19 @@ import type {
   UpdateEndpointWeightsAndCapacitiesInput,
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from "@aws-sdk/client-sagemaker";
-import type { ServiceContext } from "../../../context";
-import { AwsError, notFound, validation } from "../../../errors";
-import { resolveInferenceImage } from "../../../images";
-import { JsonStore } from "../../../store";
-import type { EndpointDirectory } from "../../runtime";
+import { sagemakerArn, storeKey } from "../../../core/arns";
+import { AwsError, notFound, validation } from "../../../core/errors";
+import { listPage } from "../../../core/listing";
+import { JsonStore } from "../../../core/store";
+import type { ServiceContext } from "../../context";
+import type { EndpointDirectory } from "../../runtime/service";
+import { resolveInferenceImage } from "../images";
+import { ENDPOINT, ENDPOINT_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { Deployment } from "./deployment";
 import type { EndpointConfigs } from "./endpoint-configs";
-import { listPage, timestampMs } from "./listing";
 import type { Models } from "./models";
-import { arnOf, type EndpointRecord, type EndpointStatus, storeKey, type VariantRecord } from "./records";
-
-/**
- * How many containers local SageMaker runs at once, over all endpoints: each is a Node process on this machine.
- * Env LOCAL_SAGEMAKER_MAX_INSTANCES raises it.
- */
-export const MAX_INSTANCES = Number(process.env.LOCAL_SAGEMAKER_MAX_INSTANCES ?? 8);
+import type { EndpointRecord, VariantRecord } from "./records";
 
 interface Live {
   deployment?: Deployment;
@@ -59,7 +56,11 @@ export class Endpoints implements EndpointDirectory {
     private readonly configs: EndpointConfigs,
     private readonly models: Models,
   ) {
-    this.store = new JsonStore<EndpointRecord>(ctx.stateDir, "sagemaker-endpoints");
+    this.store = new JsonStore<EndpointRecord>(
+      ctx.stateDir,
+      "sagemaker-endpoints",
+      (name) => `endpoint ${name}`,
+    );
     this.containersDir = join(ctx.stateDir, "sagemaker-containers");
     for (const record of this.store.list()) this.records.set(storeKey(record.EndpointName), record);
   }
@@ -75,9 +76,9 @@ export class Endpoints implements EndpointDirectory {
     return this.live.get(storeKey(name))?.deployment?.pids ?? [];
   }
 
-  create(input: CreateEndpointInput): CreateEndpointOutput {
+  createEndpoint(input: CreateEndpointInput): CreateEndpointOutput {
     const name = input.EndpointName as string;
-    const arn = arnOf(this.ctx, "endpoint", name);
+    const arn = sagemakerArn(this.ctx, "endpoint", name);
     if (this.records.has(storeKey(name)))
       throw validation(`Cannot create already existing endpoint "${arn}".`);
     const variants = this.plan(input.EndpointConfigName as string);
@@ -87,7 +88,7 @@ export class Endpoints implements EndpointDirectory {
       EndpointName: name,
       EndpointArn: arn,
       EndpointConfigName: input.EndpointConfigName as string,
-      EndpointStatus: "Creating",
+      EndpointStatus: ENDPOINT_START,
       CreationTime: now,
       LastModifiedTime: now,
       variants: [],
@@ -99,23 +100,23 @@ export class Endpoints implements EndpointDirectory {
     return { EndpointArn: arn };
   }
 
-  update(input: UpdateEndpointInput): UpdateEndpointOutput {
+  updateEndpoint(input: UpdateEndpointInput): UpdateEndpointOutput {
     const record = this.require(input.EndpointName as string);
     this.requireInService(record);
     const variants = this.plan(input.EndpointConfigName as string);
     // New containers start before the old ones stop, so both count for the limit.
     this.checkCapacity(variants, undefined);
-    const now = Date.now();
-    record.EndpointStatus = "Updating";
-    record.LastModifiedTime = now;
-    record.FailureReason = undefined;
-    record.pending = { EndpointConfigName: input.EndpointConfigName as string, StartTime: now, variants };
-    this.save(record);
+    record.pending = {
+      EndpointConfigName: input.EndpointConfigName as string,
+      StartTime: Date.now(),
+      variants,
+    };
+    this.move(record, "Updating");
     this.enqueue(record, () => this.rollOut(record));
     return { EndpointArn: record.EndpointArn };
   }
 
-  updateWeightsAndCapacities(
+  updateEndpointWeightsAndCapacities(
     input: UpdateEndpointWeightsAndCapacitiesInput,
   ): UpdateEndpointWeightsAndCapacitiesOutput {
     const record = this.require(input.EndpointName as string);
@@ -143,12 +144,10 @@ export class Endpoints implements EndpointDirectory {
       };
     });
     this.checkCapacity(planned, storeKey(record.EndpointName));
-    record.EndpointStatus = "Updating";
-    record.LastModifiedTime = Date.now();
-    record.FailureReason = undefined;
-    this.save(record);
+    this.move(record, "Updating");
     this.enqueue(record, async () => {
       const deployment = this.live.get(storeKey(record.EndpointName))?.deployment;
+      let reason: string | undefined;
       try {
         for (const variant of planned) {
           const running = deployment?.variant(variant.VariantName);
@@ -158,26 +157,22 @@ export class Endpoints implements EndpointDirectory {
         }
         record.variants = planned;
       } catch (error) {
-        record.FailureReason = `Scaling failed: ${(error as Error).message}`;
+        reason = `Scaling failed: ${(error as Error).message}`;
       }
-      if (record.EndpointStatus === "Updating") record.EndpointStatus = "InService";
-      record.LastModifiedTime = Date.now();
-      this.save(record);
+      if (record.EndpointStatus === "Updating") this.move(record, "InService", reason);
     });
     return { EndpointArn: record.EndpointArn };
   }
 
-  delete(input: DeleteEndpointInput): Record<string, never> {
+  deleteEndpoint(input: DeleteEndpointInput): Record<string, never> {
     const record = this.require(input.EndpointName as string);
     if (record.EndpointStatus === "Deleting") return {};
-    record.EndpointStatus = "Deleting";
-    record.LastModifiedTime = Date.now();
-    this.save(record);
+    this.move(record, "Deleting");
     this.enqueue(record, () => this.remove(record));
     return {};
   }
 
-  describe(input: DescribeEndpointInput): DescribeEndpointOutput {
+  describeEndpoint(input: DescribeEndpointInput): DescribeEndpointOutput {
     const record = this.require(input.EndpointName as string);
     const output: DescribeEndpointOutput = {
       EndpointName: record.EndpointName,
@@ -225,25 +220,15 @@ export class Endpoints implements EndpointDirectory {
     };
   }
 
-  list(input: Record<string, unknown>): ListEndpointsOutput {
-    const status = typeof input.StatusEquals === "string" ? input.StatusEquals : undefined;
-    const modifiedBefore = timestampMs(input.LastModifiedTimeBefore);
-    const modifiedAfter = timestampMs(input.LastModifiedTimeAfter);
-    const items = [...this.records.values()]
-      .filter(
-        (record) =>
-          (status === undefined || record.EndpointStatus === status) &&
-          (modifiedBefore === undefined || record.LastModifiedTime < modifiedBefore) &&
-          (modifiedAfter === undefined || record.LastModifiedTime > modifiedAfter),
-      )
-      .map((record) => ({ record, name: record.EndpointName, creationTime: record.CreationTime }));
-    const { page, NextToken } = listPage(items, input, {
-      Name: (i) => i.name,
-      CreationTime: (i) => i.creationTime,
-      Status: (i) => i.record.EndpointStatus,
-    });
+  listEndpoints(input: ListEndpointsInput): ListEndpointsOutput {
+    const { page, NextToken } = listPage([...this.records.values()], input, (record) => ({
+      name: record.EndpointName,
+      creationTime: record.CreationTime,
+      lastModifiedTime: record.LastModifiedTime,
+      status: record.EndpointStatus,
+    }));
     return {
-      Endpoints: page.map(({ record }) => ({
+      Endpoints: page.map((record) => ({
         EndpointName: record.EndpointName,
         EndpointArn: record.EndpointArn,
         CreationTime: new Date(record.CreationTime),
@@ -261,12 +246,18 @@ export class Endpoints implements EndpointDirectory {
     const recoveries = [...this.records.values()].map((record) => {
       if (record.EndpointStatus === "Deleting") return this.remove(record);
       if (record.EndpointStatus === "Failed") return Promise.resolve();
-      if (record.EndpointStatus === "Updating" && record.pending) {
+      if (record.EndpointStatus === "Updating" || record.EndpointStatus === "RollingBack") {
+        // An interrupted update keeps the configuration that served before it.
+        const interrupted = record.pending !== undefined;
         record.pending = undefined;
-        record.FailureReason =
-          "The update was interrupted by a restart of local SageMaker; the endpoint kept its previous configuration.";
+        this.move(
+          record,
+          "InService",
+          interrupted
+            ? "The update was interrupted by a restart of local SageMaker; the endpoint kept its previous configuration."
+            : undefined,
+        );
       }
-      if (record.EndpointStatus === "Updating") record.EndpointStatus = "InService";
       if (record.EndpointStatus === "InService") {
         // Serve the same variants again: the rollout below starts their containers.
         record.pending = {
@@ -274,10 +265,9 @@ export class Endpoints implements EndpointDirectory {
           StartTime: Date.now(),
           variants: record.variants,
         };
+        this.save(record);
       }
-      this.save(record);
-      const done = this.enqueue(record, () => this.rollOut(record));
-      return done;
+      return this.enqueue(record, () => this.rollOut(record));
     });
     await Promise.all(recoveries);
   }
@@ -297,13 +287,18 @@ export class Endpoints implements EndpointDirectory {
 
   private require(name: string): EndpointRecord {
     const record = this.records.get(storeKey(name));
-    if (!record) throw notFound("endpoint", arnOf(this.ctx, "endpoint", name));
+    if (!record) throw notFound("endpoint", sagemakerArn(this.ctx, "endpoint", name));
     return record;
+  }
+
+  /** The one way an endpoint's status changes (see ENDPOINT in ../lifecycles). */
+  private move(record: EndpointRecord, to: Parameters<typeof ENDPOINT.transition>[1], reason?: string): void {
+    ENDPOINT.transition(record, to, { reason }, (changed) => this.save(changed));
   }
 
   private requireInService(record: EndpointRecord): void {
     if (record.EndpointStatus === "InService") return;
-    const state: Partial<Record<EndpointStatus, string>> = { Failed: "failed", Deleting: "deleting" };
+    const state: Partial<Record<string, string>> = { Failed: "failed", Deleting: "deleting" };
     throw validation(
       `Cannot update ${state[record.EndpointStatus] ?? "in-progress"} endpoint "${record.EndpointArn}" (status ${record.EndpointStatus}); wait until it is InService${record.EndpointStatus === "Failed" ? ", or delete and re-create it" : ""}.`,
     );
@@ -323,6 +318,7 @@ export class Endpoints implements EndpointDirectory {
         container: containers[0] ?? {},
         containerCount: containers.length,
         imageResolvedAt: Date.now(),
+        startupTimeoutS: variant.ContainerStartupHealthCheckTimeoutInSeconds,
       };
     });
   }
@@ -333,10 +329,11 @@ export class Endpoints implements EndpointDirectory {
       .flatMap(([, record]) => [...record.variants, ...(record.pending?.variants ?? [])])
       .reduce((sum, variant) => sum + variant.instanceCount, 0);
     const asked = variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
-    if (inUse + asked > MAX_INSTANCES) {
+    const limit = this.ctx.settings.maxInstances;
+    if (inUse + asked > limit) {
       throw new AwsError(
         "ResourceLimitExceeded",
-        `Local SageMaker runs at most ${MAX_INSTANCES} container instances at once; ${inUse} are in use and this asks for ${asked} more. Delete endpoints you no longer need, lower InitialInstanceCount, or raise LOCAL_SAGEMAKER_MAX_INSTANCES.`,
+        `Local SageMaker runs at most ${limit} container instances at once; ${inUse} are in use and this asks for ${asked} more. Delete endpoints you no longer need, lower InitialInstanceCount, or raise LOCAL_SAGEMAKER_MAX_INSTANCES.`,
       );
     }
   }
@@ -354,27 +351,31 @@ export class Endpoints implements EndpointDirectory {
         ctx: this.ctx,
         endpointName: record.EndpointName,
         dir: join(this.containersDir, encodeURIComponent(key), String(++this.deploymentCounter)),
+        registry: this.ctx.processes,
         variants: pending.variants,
         onGiveUp: (reason) => this.giveUp(record, deployment, reason),
       });
     } catch (error) {
       record.pending = undefined;
-      record.LastModifiedTime = Date.now();
       const reason = (error as Error).message;
       if (record.EndpointStatus === "Deleting") {
         // Nothing started; the queued delete finishes the job.
+        this.save(record);
       } else if (live.deployment) {
         // As on AWS, a failed update rolls back: the old variants keep serving and FailureReason says why.
-        record.EndpointStatus = "InService";
-        record.FailureReason = `The update to endpoint configuration ${pending.EndpointConfigName} failed and was rolled back: ${reason}`;
+        this.move(
+          record,
+          "InService",
+          `The update to endpoint configuration ${pending.EndpointConfigName} failed and was rolled back: ${reason}`,
+        );
       } else {
         const restarting = record.EndpointStatus === "InService";
-        record.EndpointStatus = "Failed";
-        record.FailureReason = restarting
-          ? `The endpoint could not be restarted with local SageMaker: ${reason}`
-          : reason;
+        this.move(
+          record,
+          "Failed",
+          restarting ? `The endpoint could not be restarted with local SageMaker: ${reason}` : reason,
+        );
       }
-      this.save(record);
       return;
     }
     // Traffic moves to the new containers at once; the old ones stop before the endpoint reports InService.
@@ -389,23 +390,20 @@ export class Endpoints implements EndpointDirectory {
     record.variants = pending.variants;
     record.EndpointConfigName = pending.EndpointConfigName;
     record.pending = undefined;
-    if (record.EndpointStatus !== "Deleting") {
-      if (record.EndpointStatus === "Creating" || record.EndpointStatus === "Updating")
-        record.FailureReason = undefined;
-      record.EndpointStatus = "InService";
+    if (record.EndpointStatus === "Creating" || record.EndpointStatus === "Updating") {
+      this.move(record, "InService");
+    } else {
+      // Back after a restart (still InService), or deleted meanwhile: the status stays.
+      record.LastModifiedTime = Date.now();
+      this.save(record);
     }
-    record.LastModifiedTime = Date.now();
-    this.save(record);
   }
 
   private giveUp(record: EndpointRecord, deployment: Deployment | undefined, reason: string): void {
     const live = this.live.get(storeKey(record.EndpointName));
-    if (!live || !deployment || live.deployment !== deployment || record.EndpointStatus === "Deleting")
-      return;
-    record.EndpointStatus = "Failed";
-    record.FailureReason = reason;
-    record.LastModifiedTime = Date.now();
-    this.save(record);
+    const status = ENDPOINT.status(record);
+    if (!live || !deployment || live.deployment !== deployment || !ENDPOINT.canMove(status, "Failed")) return;
+    this.move(record, "Failed", reason);
     live.deployment = undefined;
     void deployment.stop();
   }

@@ -4,14 +4,16 @@ import type {
   DeleteModelInput,
   DescribeModelInput,
   DescribeModelOutput,
+  ListModelsInput,
   ListModelsOutput,
 } from "@aws-sdk/client-sagemaker";
-import type { ServiceContext } from "../../../context";
-import { notFound, validation } from "../../../errors";
-import { JsonStore } from "../../../store";
+import { sagemakerArn, storeKey } from "../../../core/arns";
+import { notFound, validation } from "../../../core/errors";
+import { listPage } from "../../../core/listing";
+import { JsonStore } from "../../../core/store";
+import type { ServiceContext } from "../../context";
 import type { TagRegistry } from "../tags";
-import { listPage } from "./listing";
-import { arnOf, type ModelRecord, storeKey } from "./records";
+import type { ModelRecord } from "./records";
 
 /** CreateModel, DescribeModel, ListModels, DeleteModel: a model is a name for containers plus artifacts. */
 export class Models {
@@ -21,19 +23,19 @@ export class Models {
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
   ) {
-    this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models");
+    this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models", (name) => `model ${name}`);
   }
 
   /** The model, or SageMaker's "Could not find model" ValidationException. */
   require(name: string): ModelRecord {
     const model = this.store.get(storeKey(name));
-    if (!model) throw notFound("model", arnOf(this.ctx, "model", name));
+    if (!model) throw notFound("model", sagemakerArn(this.ctx, "model", name));
     return model;
   }
 
-  create(input: CreateModelInput): CreateModelOutput {
+  createModel(input: CreateModelInput): CreateModelOutput {
     const name = input.ModelName as string;
-    const arn = arnOf(this.ctx, "model", name);
+    const arn = sagemakerArn(this.ctx, "model", name);
     if (this.store.get(storeKey(name))) throw validation(`Cannot create already existing model "${arn}".`);
     if (!input.PrimaryContainer && !input.Containers?.length) {
       throw validation(`Model "${name}" needs a PrimaryContainer (or Containers) naming an Image.`);
@@ -60,21 +62,18 @@ export class Models {
     return { ModelArn: arn };
   }
 
-  describe(input: DescribeModelInput): DescribeModelOutput {
+  describeModel(input: DescribeModelInput): DescribeModelOutput {
     const { CreationTime, ...rest } = this.require(input.ModelName as string);
     return { ...(rest as DescribeModelOutput), CreationTime: new Date(CreationTime) };
   }
 
-  list(input: Record<string, unknown>): ListModelsOutput {
-    const items = this.store
-      .list()
-      .map((model) => ({ model, name: model.ModelName, creationTime: model.CreationTime }));
-    const { page, NextToken } = listPage(items, input, {
-      Name: (i) => i.name,
-      CreationTime: (i) => i.creationTime,
-    });
+  listModels(input: ListModelsInput): ListModelsOutput {
+    const { page, NextToken } = listPage(this.store.list(), input, (model) => ({
+      name: model.ModelName,
+      creationTime: model.CreationTime,
+    }));
     return {
-      Models: page.map(({ model }) => ({
+      Models: page.map((model) => ({
         ModelName: model.ModelName,
         ModelArn: model.ModelArn,
         CreationTime: new Date(model.CreationTime),
@@ -84,7 +83,7 @@ export class Models {
   }
 
   /** As on AWS, deleting a model leaves endpoints already serving it running. */
-  delete(input: DeleteModelInput): Record<string, never> {
+  deleteModel(input: DeleteModelInput): Record<string, never> {
     const model = this.require(input.ModelName as string);
     this.store.delete(storeKey(model.ModelName));
     this.tags.unregister(model.ModelArn);

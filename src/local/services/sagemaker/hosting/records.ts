@@ -1,5 +1,4 @@
-import type { ContainerDefinition, ProductionVariant } from "@aws-sdk/client-sagemaker";
-import type { ServiceContext } from "../../../context";
+import type { ContainerDefinition, EndpointStatus, ProductionVariant } from "@aws-sdk/client-sagemaker";
 
 /** Durable documents of the hosting resources. Times are epoch milliseconds; outputs turn them into Dates. */
 
@@ -24,8 +23,6 @@ export interface EndpointConfigRecord {
   extra: Record<string, unknown>;
 }
 
-export type EndpointStatus = "Creating" | "Updating" | "InService" | "Deleting" | "Failed";
-
 export interface VariantRecord {
   VariantName: string;
   ModelName: string;
@@ -36,6 +33,8 @@ export interface VariantRecord {
   /** Models with several containers (inference pipelines) are refused at rollout with a reason. */
   containerCount?: number;
   imageResolvedAt: number;
+  /** ContainerStartupHealthCheckTimeoutInSeconds of the config's variant. */
+  startupTimeoutS?: number;
 }
 
 export interface EndpointRecord {
@@ -51,13 +50,3 @@ export interface EndpointRecord {
   /** The config being rolled out by CreateEndpoint or UpdateEndpoint. */
   pending?: { EndpointConfigName: string; StartTime: number; variants: VariantRecord[] };
 }
-
-export type ResourceKind = "model" | "endpoint-config" | "endpoint";
-
-/** SageMaker ARNs carry the lower-cased name. */
-export function arnOf(ctx: ServiceContext, kind: ResourceKind, name: string): string {
-  return `arn:aws:sagemaker:${ctx.region}:${ctx.accountId}:${kind}/${name.toLowerCase()}`;
-}
-
-/** SageMaker names are unique regardless of case, so the store is keyed by the lower-cased name. */
-export const storeKey = (name: string): string => name.toLowerCase();

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import type { Channel } from "@aws-sdk/client-sagemaker";
-import type { ServiceContext } from "../../../context";
-import { parseS3Uri } from "../../../s3-uri";
+import { parseS3Uri } from "../../../core/s3-uri";
+import type { ServiceContext } from "../../context";
 
 /** A job input problem the user can fix; becomes FailureReason "ClientError: ...". */
 export class ClientError extends Error {}

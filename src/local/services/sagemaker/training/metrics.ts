@@ -1,5 +1,5 @@
 import type { MetricData, MetricDefinition } from "@aws-sdk/client-sagemaker";
-import { validation } from "../../../errors";
+import { validation } from "../../../core/errors";
 
 /**
  * SageMaker's metric extraction: each MetricDefinition regex runs over every log line of the job; the first

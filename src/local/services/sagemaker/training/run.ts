@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SecondaryStatus, TrainingJobStatus } from "@aws-sdk/client-sagemaker";
-import { tsxImportArgs } from "../../../../containers/training/entry-point";
 import { type TrainingLayout, trainingLayout } from "../../../../containers/training/environment";
-import { projectRoot } from "../../../../project";
 import { extractArchiveSafely, folderIsEmpty, packFolder, UnsafeArchiveError } from "../../../archives";
-import type { ServiceContext } from "../../../context";
-import { resolveTrainingImage } from "../../../images";
-import { parseS3Uri } from "../../../s3-uri";
+import type { StatusChange } from "../../../core/lifecycle";
+import { childEnvironment, nodeEntry, SupervisedChild } from "../../../core/processes";
+import { parseS3Uri } from "../../../core/s3-uri";
+import type { ServiceContext } from "../../context";
+import { resolveTrainingImage } from "../images";
+import type { TRAINING_JOB } from "../lifecycles";
 import { ClientError, downloadChannels } from "./channels";
 import { MetricCollector } from "./metrics";
 import type { StoredTrainingJob } from "./records";
@@ -21,58 +20,28 @@ const TAIL_LINES = 8;
 /** The line a crash names itself on: `Error: ...` in Node, `ValueError: ...` in Python. */
 const ERROR_LINE = /^\s*[A-Za-z_.]*(Error|Exception)\b.*:/;
 
+type TrainingStep = Parameters<typeof TRAINING_JOB.transition>[1];
+
 /** What a run needs from the service that owns the job records. */
 export interface TrainingRunHost {
-  ctx: ServiceContext;
-  /** Loads the job, applies the change, stamps LastModifiedTime and saves it. */
-  update(name: string, change: (job: StoredTrainingJob) => void): StoredTrainingJob;
-  stopGraceMs: number;
+  /** Applies an edit that is not a status change (start time, log stream, metrics) and saves the job. */
+  update(name: string, edit: (job: StoredTrainingJob) => void): StoredTrainingJob;
+  transition(name: string, to: TrainingStep, change?: StatusChange): void;
 }
 
 type StopKind = "StopTrainingJob" | "MaxRuntimeExceeded";
 
-/** Every training process group still running, so even an abrupt server exit leaves none behind. */
-const runningGroups = new Set<number>();
-process.once("exit", () => {
-  for (const pid of runningGroups) signalGroup(pid, "SIGKILL");
-});
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** The toolkit runs from source under tsx (tests, `npm run local`) and from dist when compiled. */
-function toolkitCommand(jobRoot: string): string[] {
-  const dir = join(__dirname, "../../../../containers/training");
-  if (existsSync(join(dir, "main.js"))) return [join(dir, "main.js"), jobRoot];
-  return [...tsxImportArgs(), join(dir, "main.ts"), jobRoot];
-}
-
-/** Host variables a process needs to work at all; the rest of the server's environment stays out. */
-const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|PYENV_[A-Z_]+)$/i;
-
-function hostEnvironment(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter((entry): entry is [string, string] => {
-      return entry[1] !== undefined && PASSED_ENV.test(entry[0]);
-    }),
-  );
-}
-
 /**
- * One training job on this machine, from Starting to its final status: prepares the /opt/ml-like folder,
- * copies the channels, runs the toolkit as its own process group, streams its output to CloudWatch Logs while
- * matching metric regexes, enforces MaxRuntimeInSeconds, and uploads the artifacts.
+ * One training job on this machine, from Starting to its final status: prepares the /opt/ml-like folder, copies the
+ * channels, runs the built-in toolkit as a supervised child (its own process group, so stopping reaches the entry
+ * point), streams its output to CloudWatch Logs while matching metric regexes, enforces MaxRuntimeInSeconds, and
+ * uploads the artifacts.
  */
 export class TrainingRun {
   readonly name: string;
   readonly metrics: MetricCollector;
   private readonly layout: TrainingLayout;
-  private child: ChildProcess | undefined;
+  private child: SupervisedChild | undefined;
   private stopKind: StopKind | undefined;
   private abandoned = false;
   private readonly tail: string[] = [];
@@ -80,11 +49,11 @@ export class TrainingRun {
   private pendingLines: string[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private runtimeTimer: NodeJS.Timeout | undefined;
-  private killTimer: NodeJS.Timeout | undefined;
   readonly done: Promise<void>;
   private logStream = "";
 
   constructor(
+    private readonly ctx: ServiceContext,
     private readonly host: TrainingRunHost,
     job: StoredTrainingJob,
     jobRoot: string,
@@ -107,35 +76,20 @@ export class TrainingRun {
     if (this.stopKind) return;
     this.stopKind = kind;
     const limit = kind === "MaxRuntimeExceeded" ? " (MaxRuntimeInSeconds reached)" : "";
-    this.transition("Stopping", "Stopping", `Stopping the training job${limit}`);
-    this.terminate();
+    this.step("Stopping", `Stopping the training job${limit}`);
+    void this.child?.stop(); // not started yet: execute() checks stopKind before it starts the toolkit
   }
 
   /** Server shutdown: kill at once and leave the record as it is; the next start marks the job Failed. */
   abandon(): void {
     this.abandoned = true;
-    const pid = this.child?.pid;
-    if (pid !== undefined) signalGroup(pid, "SIGKILL");
+    this.child?.kill();
   }
 
-  private terminate(): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) return; // not started yet: execute() checks stopKind before it spawns
-    signalGroup(pid, "SIGTERM");
-    this.killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), this.host.stopGraceMs);
-  }
-
-  private transition(status: TrainingJobStatus, secondary: SecondaryStatus, message: string): void {
-    // Once stopping, the remaining steps of a normal run no longer show.
-    if (this.abandoned || (this.stopKind && status === "InProgress")) return;
-    const now = Date.now();
-    this.host.update(this.name, (job) => {
-      const last = job.SecondaryStatusTransitions.at(-1);
-      if (last && last.EndTime === undefined) last.EndTime = now;
-      job.SecondaryStatusTransitions.push({ Status: secondary, StartTime: now, StatusMessage: message });
-      job.TrainingJobStatus = status;
-      job.SecondaryStatus = secondary;
-    });
+  /** A step of the run; once stopping, the remaining steps of a normal run no longer show. */
+  private step(to: TrainingStep, message: string): void {
+    if (this.abandoned || (this.stopKind && to !== "Stopping")) return;
+    this.host.transition(this.name, to, { message });
   }
 
   private async execute(job: StoredTrainingJob): Promise<void> {
@@ -156,26 +110,25 @@ export class TrainingRun {
       if (limit !== undefined) {
         this.runtimeTimer = setTimeout(() => this.stop("MaxRuntimeExceeded"), limit * 1000);
       }
-      this.transition("InProgress", "Downloading", "Downloading the input data and the source directory");
-      await downloadChannels(this.host.ctx, job.request.InputDataConfig ?? [], this.layout.dataDir);
+      this.step("Downloading", "Downloading the input data and the source directory");
+      await downloadChannels(this.ctx, job.request.InputDataConfig ?? [], this.layout.dataDir);
       await this.fetchSourceDirectory(job);
       if (this.stopKind) return await this.finishStopped();
-      this.transition("InProgress", "Training", `Training in progress on ${image.description}`);
+      this.step("Training", `Training in progress on ${image.description}`);
       const exit = await this.runToolkit(job);
       if (this.abandoned) return;
       if (this.stopKind) return await this.finishStopped();
       if (exit.code === 0) return await this.finishCompleted(job);
-      this.finish("Failed", "Failed", this.failureReason(exit));
+      this.finish("Failed", this.failureReason(exit));
     } catch (error) {
       if (this.abandoned) return;
       const reason =
         error instanceof ClientError || error instanceof UnsafeArchiveError || isAwsValidation(error)
           ? `ClientError: ${(error as Error).message}`
           : `InternalServerError: ${(error as Error).message}`;
-      this.finish("Failed", "Failed", reason.slice(0, MAX_FAILURE_REASON));
+      this.finish("Failed", reason.slice(0, MAX_FAILURE_REASON));
     } finally {
       clearTimeout(this.runtimeTimer);
-      clearTimeout(this.killTimer);
       this.flushLogs();
     }
   }
@@ -242,7 +195,7 @@ export class TrainingRun {
     const { bucket, key } = parseS3Uri(uri);
     let archive: Buffer;
     try {
-      archive = await this.host.ctx.s3.getObjectBuffer(bucket, key);
+      archive = await this.ctx.s3.getObjectBuffer(bucket, key);
     } catch (error) {
       throw new ClientError(`Cannot read the source directory ${uri}: ${(error as Error).message}`);
     }
@@ -257,56 +210,27 @@ export class TrainingRun {
     job: StoredTrainingJob,
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     this.logStream = `${this.name}/${HOST}-${Math.floor(Date.now() / 1000)}`;
-    this.host.ctx.logs.createLogStream(TRAINING_LOG_GROUP, this.logStream);
+    this.ctx.logs.ensureLogStream(TRAINING_LOG_GROUP, this.logStream);
     this.host.update(this.name, (stored) => {
       stored.LogStreamName = this.logStream;
     });
-    const env = {
-      ...hostEnvironment(),
-      ...(job.request.Environment ?? {}),
-      NODE_PATH: join(projectRoot(), "node_modules"),
-      TRAINING_JOB_NAME: this.name,
-      TRAINING_JOB_ARN: job.TrainingJobArn,
-      AWS_REGION: this.host.ctx.region,
-    };
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, toolkitCommand(this.layout.root), {
+      this.child = new SupervisedChild({
+        label: `training job ${this.name}`,
+        args: [...nodeEntry("containers/training/main"), this.layout.root],
         cwd: this.layout.root,
-        env,
-        detached: true, // its own process group: stop and shutdown reach the entry point too
-        stdio: ["ignore", "pipe", "pipe"],
+        env: childEnvironment({
+          ...(job.request.Environment ?? {}),
+          TRAINING_JOB_NAME: this.name,
+          TRAINING_JOB_ARN: job.TrainingJobArn,
+          AWS_REGION: this.ctx.region,
+        }),
+        graceMs: this.ctx.settings.stopGraceMs,
+        registry: this.ctx.processes,
+        onLine: (_stream, line) => this.onLine(line),
+        onExit: (exit) => resolve(exit),
       });
-      this.child = child;
-      if (child.pid !== undefined) runningGroups.add(child.pid);
-      let buffered = { stdout: "", stderr: "" };
-      const closed = (["stdout", "stderr"] as const).map(
-        (name) =>
-          new Promise<void>((done) => {
-            const stream = child[name];
-            stream.setEncoding("utf8");
-            stream.on("data", (chunk: string) => {
-              const text = buffered[name] + chunk;
-              const lines = text.split(/\r?\n/);
-              buffered = { ...buffered, [name]: lines.pop() ?? "" };
-              for (const line of lines) this.onLine(line);
-            });
-            stream.on("close", () => {
-              if (buffered[name] !== "") this.onLine(buffered[name]);
-              done();
-            });
-          }),
-      );
-      child.on("error", (error) => {
-        this.onLine(`Could not start the training toolkit: ${error.message}`);
-        resolve({ code: null, signal: null });
-      });
-      child.on("exit", (code, signal) => {
-        if (child.pid !== undefined) runningGroups.delete(child.pid);
-        // The entry point may have left children of its own in the group.
-        if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-        void Promise.all(closed).then(() => resolve({ code, signal }));
-      });
-      if (this.stopKind) this.terminate();
+      if (this.stopKind) void this.child.stop();
     });
   }
 
@@ -325,7 +249,7 @@ export class TrainingRun {
     if (this.pendingLines.length === 0 || this.logStream === "") return;
     const lines = this.pendingLines;
     this.pendingLines = [];
-    this.host.ctx.logs.putLogLines(TRAINING_LOG_GROUP, this.logStream, lines);
+    this.ctx.logs.putLogLines(TRAINING_LOG_GROUP, this.logStream, lines);
   }
 
   private failureReason(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
@@ -341,7 +265,7 @@ export class TrainingRun {
 
   private async uploadArtifacts(job: StoredTrainingJob): Promise<void> {
     const { bucket, key } = parseS3Uri(job.S3ModelArtifacts);
-    const ctx = this.host.ctx;
+    const ctx = this.ctx;
     if (!ctx.s3.bucketExists(bucket)) {
       throw new ClientError(`The output bucket "${bucket}" (OutputDataConfig.S3OutputPath) does not exist.`);
     }
@@ -358,10 +282,12 @@ export class TrainingRun {
   }
 
   private async finishCompleted(job: StoredTrainingJob): Promise<void> {
-    this.transition("InProgress", "Uploading", "Uploading the model artifacts to S3");
+    this.step("Uploading", "Uploading the model artifacts to S3");
     this.flushLogs();
     await this.uploadArtifacts(job);
-    this.finish("Completed", "Completed", "Training job completed");
+    // A stop that arrived during the upload wins: the job ends Stopped, with what it saved.
+    if (this.stopKind) return await this.finishStopped();
+    this.finish("Completed", "Training job completed");
   }
 
   /** A stopped job keeps what the script saved in its grace period, as SageMaker uploads it too. */
@@ -377,38 +303,26 @@ export class TrainingRun {
     if (this.stopKind === "MaxRuntimeExceeded") {
       const limit = job.request.StoppingCondition?.MaxRuntimeInSeconds;
       this.finish(
-        "Stopped",
         "MaxRuntimeExceeded",
         `Training job stopped: it ran longer than MaxRuntimeInSeconds (${limit} s)`,
       );
     } else {
-      this.finish("Stopped", "Stopped", "Training job stopped (StopTrainingJob)");
+      this.finish("Stopped", "Training job stopped (StopTrainingJob)");
     }
   }
 
-  private finish(status: TrainingJobStatus, secondary: SecondaryStatus, message: string): void {
+  /** The last step: the final metrics are kept with the job, then the final status (the reason, for Failed). */
+  private finish(to: "Completed" | "Stopped" | "MaxRuntimeExceeded" | "Failed", text: string): void {
     if (this.abandoned) return;
-    const now = Date.now();
     const metrics = this.metrics.final();
     this.host.update(this.name, (job) => {
-      const last = job.SecondaryStatusTransitions.at(-1);
-      if (last && last.EndTime === undefined) last.EndTime = now;
-      job.SecondaryStatusTransitions.push({
-        Status: secondary,
-        StartTime: now,
-        StatusMessage: status === "Failed" ? "Training job failed" : message,
-      });
-      job.TrainingJobStatus = status;
-      job.SecondaryStatus = secondary;
-      if (status === "Failed") job.FailureReason = message;
-      job.TrainingEndTime = now;
-      job.TrainingStartTime ??= now;
       job.FinalMetricDataList = metrics.map((metric) => ({
         MetricName: metric.MetricName as string,
         Value: metric.Value as number,
         Timestamp: (metric.Timestamp as Date).getTime(),
       }));
     });
+    this.host.transition(this.name, to, to === "Failed" ? { reason: text } : { message: text });
   }
 }
 

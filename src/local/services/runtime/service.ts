@@ -1,34 +1,18 @@
 import { type Agent, request } from "node:http";
-import { AwsError } from "../errors";
+import type { InvokeEndpointInput, InvokeEndpointOutput } from "@aws-sdk/client-sagemaker-runtime";
+import { AwsError } from "../../core/errors";
 
 /**
- * InvokeEndpoint's behaviour: which endpoint and variant, which instance, forwarding to the container, and the
- * errors SageMaker Runtime answers. It sees typed requests only; src/local/protocol/runtime.ts does the wire.
+ * SageMaker Runtime's behaviour: which endpoint and variant, which instance, forwarding to the container, and the
+ * errors SageMaker Runtime answers. Its API takes and returns the SDK's own types; the restJson binding does the
+ * wire (the payload limit and header lengths are the model's constraints, checked before a call gets here).
  */
 
-/** SageMaker Runtime's payload limit for real-time invocations. */
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
-export interface InvokeRequest {
-  endpointName: string;
-  body: Buffer;
-  contentType?: string;
-  accept?: string;
-  customAttributes?: string;
-  targetVariant?: string;
-  targetContainerHostname?: string;
-  inferenceId?: string;
-}
-
-export interface InvokeResult {
-  body: Buffer;
-  contentType: string;
-  invokedVariant: string;
-  customAttributes?: string;
-}
+/** SageMaker Runtime's limit for a real-time answer: a handler that answers more gets a ModelError, as on AWS. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 export interface RuntimeService {
-  invokeEndpoint(request: InvokeRequest): Promise<InvokeResult>;
+  invokeEndpoint(input: InvokeEndpointInput): Promise<InvokeEndpointOutput>;
 }
 
 /** One running container as the runtime needs it. */
@@ -62,20 +46,16 @@ const validationError = (message: string): AwsError => new AwsError("ValidationE
 export function createRuntimeService(directory: EndpointDirectory, accountId: string): RuntimeService {
   return {
     async invokeEndpoint(input) {
-      const found = directory.lookup(input.endpointName);
-      if (!found) throw validationError(`Endpoint ${input.endpointName} of account ${accountId} not found.`);
-      if (input.body.length > MAX_PAYLOAD_BYTES) {
-        throw validationError(
-          `The request payload is ${input.body.length} bytes; InvokeEndpoint accepts at most ${MAX_PAYLOAD_BYTES} bytes (6 MiB). Send fewer records per request, or use batch transform.`,
-        );
-      }
+      const name = input.EndpointName as string;
+      const found = directory.lookup(name);
+      if (!found) throw validationError(`Endpoint ${name} of account ${accountId} not found.`);
       const serving = found.serving;
       if (!serving || (found.status !== "InService" && found.status !== "Updating")) {
         throw validationError(
-          `Endpoint ${input.endpointName} is not in service (status ${found.status}); wait for InService (waitUntilEndpointInService) before invoking it.`,
+          `Endpoint ${name} is not in service (status ${found.status}); wait for InService (waitUntilEndpointInService) before invoking it.`,
         );
       }
-      const variant = chooseVariant(serving, input.targetVariant);
+      const variant = chooseVariant(serving, input.TargetVariant);
       const instance = variant.pick();
       if (!instance) {
         throw new AwsError(
@@ -117,16 +97,17 @@ function forward(
   endpointName: string,
   variant: ServingVariant,
   instance: ServingInstance,
-  input: InvokeRequest,
-): Promise<InvokeResult> {
+  input: InvokeEndpointInput,
+): Promise<InvokeEndpointOutput> {
+  const body = input.Body ?? new Uint8Array();
   const headers: Record<string, string | number> = {
-    "Content-Type": input.contentType ?? "application/octet-stream",
-    Accept: input.accept ?? "*/*",
-    "Content-Length": input.body.length,
+    "Content-Type": input.ContentType ?? "application/octet-stream",
+    Accept: input.Accept ?? "*/*",
+    "Content-Length": body.length,
   };
-  if (input.customAttributes !== undefined)
-    headers["X-Amzn-SageMaker-Custom-Attributes"] = input.customAttributes;
-  if (input.inferenceId !== undefined) headers["X-Amzn-SageMaker-Inference-Id"] = input.inferenceId;
+  if (input.CustomAttributes !== undefined)
+    headers["X-Amzn-SageMaker-Custom-Attributes"] = input.CustomAttributes;
+  if (input.InferenceId !== undefined) headers["X-Amzn-SageMaker-Inference-Id"] = input.InferenceId;
   return new Promise((resolve, reject) => {
     const call = request(
       {
@@ -139,21 +120,30 @@ function forward(
       },
       (response) => {
         const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          // Past the limit the bytes are of no use: count them, keep nothing.
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        });
         response.on("error", (error) => reject(unavailable(endpointName, variant, instance, error)));
         response.on("end", () => {
-          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          const answer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
           const status = response.statusCode ?? 500;
           if (status >= 400) {
-            reject(modelError(variant, status, body.toString("utf8")));
+            reject(modelError(variant, status, answer.toString("utf8")));
+            return;
+          }
+          if (size > MAX_RESPONSE_BYTES) {
+            reject(tooLarge(variant, size));
             return;
           }
           const attributes = response.headers["x-amzn-sagemaker-custom-attributes"];
           resolve({
-            body,
-            contentType: response.headers["content-type"] ?? "application/octet-stream",
-            invokedVariant: variant.name,
-            customAttributes: Array.isArray(attributes) ? attributes.join(",") : attributes,
+            Body: answer,
+            ContentType: response.headers["content-type"] ?? "application/octet-stream",
+            InvokedProductionVariant: variant.name,
+            CustomAttributes: Array.isArray(attributes) ? attributes.join(",") : attributes,
           });
         });
       },
@@ -169,8 +159,20 @@ function forward(
       );
     });
     call.on("error", (error) => reject(unavailable(endpointName, variant, instance, error)));
-    call.end(input.body);
+    call.end(body);
   });
+}
+
+function tooLarge(variant: ServingVariant, size: number): AwsError {
+  const message = `The response from variant ${variant.name} is ${size} bytes, over the ${MAX_RESPONSE_BYTES}-byte (6 MiB) limit of InvokeEndpoint. Answer less per request, or use batch transform or asynchronous inference.`;
+  return new AwsError(
+    "ModelError",
+    `Received server error (0) from variant ${variant.name} with message "${message}". See ${variant.logStreamArn} in CloudWatch Logs for more information.`,
+    {
+      status: 424,
+      fields: { OriginalStatusCode: 0, OriginalMessage: message, LogStreamArn: variant.logStreamArn },
+    },
+  );
 }
 
 function modelError(variant: ServingVariant, status: number, message: string): AwsError {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { AwsError } from "../errors";
+import { AwsError } from "../../core/errors";
+import { quarantine, sweepTemporaries, writeFileAtomically } from "../../core/store";
 
 /**
  * Local S3: buckets are folders under `<stateDir>/s3/`. An object is a body file plus a JSON sidecar,
@@ -133,12 +134,6 @@ const uniqueSuffix = (): string => `${Date.now().toString(36)}${randomBytes(6).t
 const byteOrder = (a: string, b: string): number =>
   Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 
-function writeAtomically(target: string, data: string | Buffer): void {
-  const temporary = `${target}.${uniqueSuffix()}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, target);
-}
-
 function toStored(record: ObjectRecord): StoredObject {
   return {
     key: record.key,
@@ -154,13 +149,14 @@ function toStored(record: ObjectRecord): StoredObject {
 
 export class S3Service {
   private readonly root: string;
-  /** Per-bucket key index, loaded from the sidecars on first use; this process is the only writer. */
+  /** Per-bucket key index, loaded from the sidecars at start; this process is the only writer. */
   private readonly indexes = new Map<string, Map<string, ObjectRecord>>();
 
   /** `root` is the S3 state folder itself (`<stateDir>/s3`). */
   constructor(root: string) {
     this.root = root;
     mkdirSync(root, { recursive: true });
+    for (const bucket of readdirSync(root)) if (this.bucketExists(bucket)) this.loadIndex(bucket);
   }
 
   // ---- buckets ---------------------------------------------------------------------------------
@@ -183,16 +179,11 @@ export class S3Service {
     const dir = this.bucketDir(bucket);
     mkdirSync(join(dir, "objects"), { recursive: true });
     mkdirSync(join(dir, "uploads"), { recursive: true });
-    writeAtomically(
+    writeFileAtomically(
       join(dir, "bucket.json"),
       JSON.stringify({ name: bucket, creationDate: new Date().toISOString() }),
     );
     this.indexes.set(bucket, new Map());
-  }
-
-  /** Creates the bucket unless it exists; for services that write into a bucket they name themselves. */
-  ensureBucket(bucket: string): void {
-    if (!this.bucketExists(bucket)) this.createBucket(bucket);
   }
 
   bucketExists(bucket: string): boolean {
@@ -377,7 +368,7 @@ export class S3Service {
     const dir = this.uploadDir(bucket, uploadId);
     mkdirSync(dir, { recursive: true });
     const record: UploadRecord = { uploadId, key, initiated: new Date().toISOString(), options };
-    writeAtomically(join(dir, "upload.json"), JSON.stringify(record));
+    writeFileAtomically(join(dir, "upload.json"), JSON.stringify(record));
     return uploadId;
   }
 
@@ -405,7 +396,7 @@ export class S3Service {
     const part: PartRecord = { partNumber, etag, size: body.length, file };
     const sidecar = join(dir, `part-${partNumber}.json`);
     const previous = readJson<PartRecord>(sidecar);
-    writeAtomically(sidecar, JSON.stringify(part));
+    writeFileAtomically(sidecar, JSON.stringify(part));
     if (previous) rmSync(join(dir, previous.file), { force: true });
     return etag;
   }
@@ -529,17 +520,36 @@ export class S3Service {
 
   private index(bucket: string): Map<string, ObjectRecord> {
     this.requireBucket(bucket);
-    let index = this.indexes.get(bucket);
-    if (!index) {
-      index = new Map();
-      const dir = join(this.bucketDir(bucket), "objects");
-      for (const name of readdirSync(dir)) {
-        if (!name.endsWith(".json")) continue;
-        const record = readJson<ObjectRecord>(join(dir, name));
-        if (record) index.set(record.key, record);
-      }
-      this.indexes.set(bucket, index);
+    return this.indexes.get(bucket) ?? this.loadIndex(bucket);
+  }
+
+  /**
+   * Reads a bucket's sidecars, before any request runs. What interrupted writes left is cleared: temporaries, and
+   * bodies no sidecar names (written, never committed). A sidecar that cannot be read is moved aside and reported:
+   * its object is lost, and the server says so once instead of hiding it.
+   */
+  private loadIndex(bucket: string): Map<string, ObjectRecord> {
+    const index = new Map<string, ObjectRecord>();
+    const dir = join(this.bucketDir(bucket), "objects");
+    sweepTemporaries(dir);
+    const names = readdirSync(dir);
+    for (const name of names) {
+      if (!name.endsWith(".json")) continue;
+      const file = join(dir, name);
+      const record = readJson<ObjectRecord>(file);
+      if (record && typeof record.key === "string" && typeof record.file === "string")
+        index.set(record.key, record);
+      else
+        quarantine(
+          file,
+          `an object of bucket ${bucket} (its key is unknown: the record holding it is damaged)`,
+          "not a complete object record",
+        );
     }
+    const referenced = new Set([...index.values()].map((record) => record.file));
+    for (const name of names)
+      if (name.endsWith(".bin") && !referenced.has(name)) rmSync(join(dir, name), { force: true });
+    this.indexes.set(bucket, index);
     return index;
   }
 
@@ -590,7 +600,7 @@ export class S3Service {
       ...(options.checksum ? { checksum: options.checksum } : {}),
       file,
     };
-    writeAtomically(this.sidecarPath(bucket, key), JSON.stringify(record));
+    writeFileAtomically(this.sidecarPath(bucket, key), JSON.stringify(record));
     index.set(key, record);
     if (previous && previous.file !== file) rmSync(this.bodyPath(bucket, previous.file), { force: true });
     return toStored(record);

@@ -2,26 +2,23 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import {
+  DEFAULT_LOCAL_PORT,
+  defaultStateDir,
+  LOCAL_SERVICE_NAME,
+  type LocalSageMakerHealth,
+} from "../common/local-sagemaker";
 import { projectRoot } from "../project";
-import { defaultStateDir } from "./context";
 
 /**
  * Starts local SageMaker in the background when a notebook needs it, or reuses the one already running.
  * "Running" is decided by asking it (GET /_local/health), never by a pid file that may be stale.
  */
 
-const DEFAULT_PORT = 7070;
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 15_000;
-const SERVICE_NAME = "local-sagemaker";
 
-export interface LocalSageMakerHealth {
-  service: string;
-  version: string;
-  pid: number;
-  stateDir: string;
-  url: string;
-}
+export type { LocalSageMakerHealth };
 
 /** Where local SageMaker answers: env LOCAL_SAGEMAKER_URL, else 127.0.0.1 on LOCAL_SAGEMAKER_PORT or 7070. */
 export function localSageMakerUrl(port?: number): string {
@@ -32,7 +29,7 @@ export function localSageMakerUrl(port?: number): string {
 
 function defaultPort(): number {
   const text = process.env.LOCAL_SAGEMAKER_PORT;
-  if (text === undefined || text === "") return DEFAULT_PORT;
+  if (text === undefined || text === "") return DEFAULT_LOCAL_PORT;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new Error(`LOCAL_SAGEMAKER_PORT is "${text}": use a port number from 1 to 65535.`);
@@ -51,7 +48,7 @@ export async function localSageMakerHealth(url: string): Promise<LocalSageMakerH
   const text = await response.text().catch(() => "");
   try {
     const health = JSON.parse(text) as LocalSageMakerHealth;
-    if (response.ok && health.service === SERVICE_NAME) return health;
+    if (response.ok && health.service === LOCAL_SERVICE_NAME) return health;
   } catch {
     // not JSON: not ours
   }
@@ -62,9 +59,10 @@ export async function localSageMakerHealth(url: string): Promise<LocalSageMakerH
 
 export async function ensureLocalSageMaker(
   options: { port?: number; stateDir?: string } = {},
-): Promise<{ url: string; started: boolean }> {
+): Promise<{ url: string; started: boolean; health: LocalSageMakerHealth }> {
   const url = localSageMakerUrl(options.port);
-  if (await localSageMakerHealth(url)) return { url, started: false };
+  const running = await localSageMakerHealth(url);
+  if (running) return { url, started: false, health: running };
   const target = new URL(url);
   if (target.hostname !== "127.0.0.1" && target.hostname !== "localhost") {
     throw new Error(
@@ -84,9 +82,10 @@ export async function ensureLocalSageMaker(
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     // Another caller may have started one at the same moment: whichever answers is the server.
-    if (await localSageMakerHealth(url)) {
+    const health = await localSageMakerHealth(url);
+    if (health) {
       child.unref();
-      return { url, started: exitCode === undefined };
+      return { url, started: exitCode === undefined, health };
     }
     if (exitCode !== undefined) break;
     await sleep(100);

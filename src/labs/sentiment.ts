@@ -8,11 +8,16 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
 import { ensurePreparedData, workshopRoot } from "../data";
-import { assertCostConsent, type CostItem, costNotice } from "./cost";
-import { HuggingFaceEstimator, type HyperparameterValue, metricsOf, type TrainingResult } from "./estimator";
-import { huggingFaceImageUri } from "./image-uris";
-import { downloadFile, s3ObjectExists, s3Uri, uploadFile } from "./s3";
-import type { WorkshopSession } from "./session";
+import { assertCostConsent, type CostItem, costNotice } from "../sagemaker/cost";
+import {
+  HuggingFaceEstimator,
+  type HyperparameterValue,
+  metricsOf,
+  type TrainingResult,
+} from "../sagemaker/estimator";
+import { huggingFaceImageUri } from "../sagemaker/image-uris";
+import { downloadFile, s3ObjectExists, s3Uri, uploadFile } from "../sagemaker/s3";
+import type { WorkshopSession } from "../sagemaker/session";
 
 /**
  * What the training and serving labs need, decided in one place so the lab cells are the same in both modes:

@@ -1,16 +1,11 @@
 import { createHash } from "node:crypto";
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type {
+  CreateLogGroupRequest,
+  CreateLogStreamRequest,
+  DeleteLogGroupRequest,
+  DeleteLogStreamRequest,
   DescribeLogGroupsRequest,
   DescribeLogGroupsResponse,
   DescribeLogStreamsRequest,
@@ -24,8 +19,9 @@ import type {
   PutLogEventsRequest,
   PutLogEventsResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { AwsError } from "../errors";
-import type { JsonService } from "../protocol/aws-json";
+import { AwsError } from "../../core/errors";
+import { pageOf } from "../../core/listing";
+import { readJsonFile, sweepTemporaries, writeFileAtomically } from "../../core/store";
 
 /**
  * Local CloudWatch Logs: what training jobs and endpoint containers print, kept per log group and
@@ -63,19 +59,8 @@ const notFound = (what: string): AwsError =>
 
 const invalid = (message: string): AwsError => new AwsError("InvalidParameterException", message);
 
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch {
-    return undefined;
-  }
-}
+const badToken = (token: string): AwsError =>
+  invalid(`The specified nextToken "${token.slice(0, 100)}" is not valid.`);
 
 export class LogsService {
   private readonly root: string;
@@ -94,12 +79,13 @@ export class LogsService {
 
   // ---- what the other services call ----------------------------------------------------------------
 
-  createLogGroup(group: string): void {
+  /** Idempotent: services write into groups they name themselves. */
+  ensureLogGroup(group: string): void {
     if (this.groups.has(group)) return;
     this.checkName("log group", group, /^[.\-_/#A-Za-z0-9]{1,512}$/);
     const state: GroupState = { logGroupName: group, creationTime: Date.now(), streams: new Map() };
     mkdirSync(this.groupDir(group), { recursive: true });
-    writeAtomically(
+    writeFileAtomically(
       join(this.groupDir(group), "group.json"),
       JSON.stringify({ logGroupName: group, creationTime: state.creationTime }),
     );
@@ -107,13 +93,13 @@ export class LogsService {
   }
 
   /** Idempotent; creates the group as needed. */
-  createLogStream(group: string, stream: string): void {
-    this.createLogGroup(group);
+  ensureLogStream(group: string, stream: string): void {
+    this.ensureLogGroup(group);
     const state = this.groups.get(group) as GroupState;
     if (state.streams.has(stream)) return;
     this.checkName("log stream", stream, /^[^:*]{1,512}$/);
     const created: StreamState = { logStreamName: stream, creationTime: Date.now(), events: [] };
-    writeAtomically(
+    writeFileAtomically(
       this.streamMetaPath(group, stream),
       JSON.stringify({ logStreamName: stream, creationTime: created.creationTime }),
     );
@@ -143,19 +129,43 @@ export class LogsService {
     return `${this.logGroupArn(group)}:log-stream:${stream}`;
   }
 
-  deleteLogGroup(group: string): void {
-    if (!this.groups.delete(group)) throw notFound("log group");
-    rmSync(this.groupDir(group), { recursive: true, force: true });
+  // ---- the CloudWatch Logs API ------------------------------------------------------------------
+
+  createLogGroup(input: CreateLogGroupRequest): Record<string, never> {
+    const group = input.logGroupName as string;
+    if (this.groups.has(group)) {
+      throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists");
+    }
+    this.ensureLogGroup(group);
+    return {};
   }
 
-  deleteLogStream(group: string, stream: string): void {
+  createLogStream(input: CreateLogStreamRequest): Record<string, never> {
+    const group = input.logGroupName as string;
+    const stream = input.logStreamName as string;
+    if (this.group(group).streams.has(stream)) {
+      throw new AwsError("ResourceAlreadyExistsException", "The specified log stream already exists");
+    }
+    this.ensureLogStream(group, stream);
+    return {};
+  }
+
+  deleteLogGroup(input: DeleteLogGroupRequest): Record<string, never> {
+    const group = input.logGroupName as string;
+    if (!this.groups.delete(group)) throw notFound("log group");
+    rmSync(this.groupDir(group), { recursive: true, force: true });
+    return {};
+  }
+
+  deleteLogStream(input: DeleteLogStreamRequest): Record<string, never> {
+    const group = input.logGroupName as string;
+    const stream = input.logStreamName as string;
     const state = this.group(group);
     if (!state.streams.delete(stream)) throw notFound("log stream");
     rmSync(this.streamMetaPath(group, stream), { force: true });
     rmSync(this.eventsPath(group, stream), { force: true });
+    return {};
   }
-
-  // ---- the CloudWatch Logs API ------------------------------------------------------------------
 
   putLogEvents(input: PutLogEventsRequest): PutLogEventsResponse {
     const group = this.groupName(input);
@@ -174,9 +184,9 @@ export class LogsService {
   describeLogGroups(input: DescribeLogGroupsRequest): DescribeLogGroupsResponse {
     const prefix = input.logGroupNamePrefix ?? "";
     const names = [...this.groups.keys()].filter((name) => name.startsWith(prefix)).sort();
-    const page = paginate(names, input.nextToken, limitOf(input.limit, MAX_DESCRIBE, MAX_DESCRIBE));
+    const page = pageOf(names, input.nextToken, limitOf(input.limit, MAX_DESCRIBE, MAX_DESCRIBE), badToken);
     return {
-      logGroups: page.items.map((name) => {
+      logGroups: page.page.map((name) => {
         const group = this.groups.get(name) as GroupState;
         return {
           logGroupName: name,
@@ -187,7 +197,7 @@ export class LogsService {
           storedBytes: this.storedBytes(group),
         };
       }),
-      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      ...(page.NextToken ? { nextToken: page.NextToken } : {}),
     };
   }
 
@@ -209,8 +219,8 @@ export class LogsService {
         : compare(a.logStreamName ?? "", b.logStreamName ?? ""),
     );
     if (input.descending) streams.reverse();
-    const page = paginate(streams, input.nextToken, limitOf(input.limit, MAX_DESCRIBE, MAX_DESCRIBE));
-    return { logStreams: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    const page = pageOf(streams, input.nextToken, limitOf(input.limit, MAX_DESCRIBE, MAX_DESCRIBE), badToken);
+    return { logStreams: page.page, ...(page.NextToken ? { nextToken: page.NextToken } : {}) };
   }
 
   /**
@@ -317,14 +327,20 @@ export class LogsService {
 
   private load(): void {
     for (const dir of readdirSync(this.root)) {
-      const meta = readJson<{ logGroupName: string; creationTime: number }>(
-        join(this.root, dir, "group.json"),
+      const folder = join(this.root, dir);
+      sweepTemporaries(folder);
+      const meta = readJsonFile<{ logGroupName: string; creationTime: number }>(
+        join(folder, "group.json"),
+        `the log group stored in ${folder} (its streams stay on disk but are not served)`,
       );
       if (!meta) continue;
       const group: GroupState = { ...meta, streams: new Map() };
-      for (const file of readdirSync(join(this.root, dir))) {
+      for (const file of readdirSync(folder)) {
         if (!file.endsWith(".stream.json")) continue;
-        const stream = readJson<{ logStreamName: string; creationTime: number }>(join(this.root, dir, file));
+        const stream = readJsonFile<{ logStreamName: string; creationTime: number }>(
+          join(folder, file),
+          `a log stream of log group ${meta.logGroupName}`,
+        );
         if (stream) group.streams.set(stream.logStreamName, { ...stream });
       }
       this.groups.set(meta.logGroupName, group);
@@ -337,7 +353,7 @@ export class LogsService {
     events: { timestamp: number; message: string }[],
   ): void {
     if (events.length === 0) return;
-    this.createLogStream(group, stream);
+    this.ensureLogStream(group, stream);
     const state = (this.groups.get(group) as GroupState).streams.get(stream) as StreamState;
     const list = this.events(group, state);
     const ingestionTime = Date.now();
@@ -477,25 +493,6 @@ function inTime(event: StoredEvent, startTime?: number, endTime?: number): boole
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Offset-based pages for the describe calls, whose lists change rarely. */
-function paginate<T>(
-  items: T[],
-  token: string | undefined,
-  limit: number,
-): { items: T[]; nextToken?: string } {
-  let from = 0;
-  if (token) {
-    from = Number(Buffer.from(token, "base64url").toString("utf8").replace(/^o:/, ""));
-    if (!Number.isInteger(from) || from < 0)
-      throw invalid(`The specified nextToken "${token}" is not valid.`);
-  }
-  const page = items.slice(from, from + limit);
-  const next = from + limit;
-  return next < items.length
-    ? { items: page, nextToken: Buffer.from(`o:${next}`).toString("base64url") }
-    : { items: page };
-}
-
 function decodeFilterToken(token: string): { timestamp: number; stream: string; position: number } {
   try {
     const [timestamp, stream, position] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as [
@@ -533,52 +530,4 @@ export function compileFilterPattern(pattern: string | undefined): (message: str
     all.every((term) => message.includes(term)) &&
     !none.some((term) => message.includes(term)) &&
     (any.length === 0 || any.some((term) => message.includes(term)));
-}
-
-/** The CloudWatch Logs API over awsJson1_1 (`X-Amz-Target: Logs_20140328.<Operation>`). */
-export function logsJsonService(logs: LogsService): JsonService {
-  return {
-    targetPrefix: "Logs_20140328",
-    operations: {
-      CreateLogGroup: (input) => {
-        const name = required(input.logGroupName as string | undefined, "logGroupName");
-        if (
-          logs
-            .describeLogGroups({ logGroupNamePrefix: name })
-            .logGroups?.some((group) => group.logGroupName === name)
-        ) {
-          throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists");
-        }
-        logs.createLogGroup(name);
-        return {};
-      },
-      CreateLogStream: (input) => {
-        const group = required(input.logGroupName as string | undefined, "logGroupName");
-        const stream = required(input.logStreamName as string | undefined, "logStreamName");
-        const existing =
-          logs.describeLogStreams({ logGroupName: group, logStreamNamePrefix: stream }).logStreams ?? [];
-        if (existing.some((item) => item.logStreamName === stream)) {
-          throw new AwsError("ResourceAlreadyExistsException", "The specified log stream already exists");
-        }
-        logs.createLogStream(group, stream);
-        return {};
-      },
-      DeleteLogGroup: (input) => {
-        logs.deleteLogGroup(required(input.logGroupName as string | undefined, "logGroupName"));
-        return {};
-      },
-      DeleteLogStream: (input) => {
-        logs.deleteLogStream(
-          required(input.logGroupName as string | undefined, "logGroupName"),
-          required(input.logStreamName as string | undefined, "logStreamName"),
-        );
-        return {};
-      },
-      PutLogEvents: (input) => logs.putLogEvents(input as unknown as PutLogEventsRequest),
-      DescribeLogGroups: (input) => logs.describeLogGroups(input as unknown as DescribeLogGroupsRequest),
-      DescribeLogStreams: (input) => logs.describeLogStreams(input as unknown as DescribeLogStreamsRequest),
-      GetLogEvents: (input) => logs.getLogEvents(input as unknown as GetLogEventsRequest),
-      FilterLogEvents: (input) => logs.filterLogEvents(input as unknown as FilterLogEventsRequest),
-    },
-  };
 }

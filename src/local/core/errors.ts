@@ -26,3 +26,23 @@ export const validation = (message: string): AwsError => new AwsError("Validatio
 
 export const notFound = (kind: string, arn: string): AwsError =>
   new AwsError("ValidationException", `Could not find ${kind} "${arn}".`);
+
+/** Logs an unexpected failure once, with its stack, so a bug is visible without killing the server. */
+export function reportUnexpected(error: unknown): void {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`local-sagemaker: internal error: ${text}\n`);
+}
+
+/**
+ * The one "unexpected error" path: anything thrown that is not an AwsError is a bug of ours, reported with its
+ * stack and answered as the protocol's internal failure (InternalFailure for JSON services, InternalError for S3),
+ * with a message that still says what failed.
+ */
+export function toAwsError(error: unknown, internalCode = "InternalFailure"): AwsError {
+  if (error instanceof AwsError) return error;
+  reportUnexpected(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new AwsError(internalCode, `Local SageMaker failed to handle the request: ${message}`, {
+    status: 500,
+  });
+}

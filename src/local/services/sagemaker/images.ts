@@ -4,7 +4,7 @@
  * as do the local names `ko-sagemaker/training[:tag]` and `ko-sagemaker/inference[:tag]`; anything else cannot
  * be run here, and the reason says what would be accepted.
  */
-import { dlcRegistryAccount } from "../sagemaker/image-uris";
+import { dlcRegistryAccount } from "../../../common/dlc-registry";
 
 export type ResolvedImage = { ok: true; description: string } | { ok: false; reason: string };
 
@@ -50,7 +50,7 @@ function resolve(image: string, role: Role): ResolvedImage {
       reason: `Image "${image}" is ${hf[2] === "inference" ? "an" : "a"} ${hf[2]} DLC; ${USER[role]} needs ${accepted}.`,
     };
   }
-  const expected = knownRegistryAccount(region);
+  const expected = dlcRegistryAccount(region);
   if (expected !== undefined && expected !== account) {
     return {
       ok: false,
@@ -58,15 +58,6 @@ function resolve(image: string, role: Role): ResolvedImage {
     };
   }
   return { ok: true, description: `built-in ${role} for ${repository}:${tag} (${region}, ${hf[1]})` };
-}
-
-/** The same registry table the toolkit builds URIs from; a region it does not know is not checked. */
-function knownRegistryAccount(region: string): string | undefined {
-  try {
-    return dlcRegistryAccount(region);
-  } catch {
-    return undefined;
-  }
 }
 
 export function resolveTrainingImage(image: string): ResolvedImage {

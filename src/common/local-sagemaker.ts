@@ -1,0 +1,27 @@
+import { join, resolve } from "node:path";
+import { projectRoot } from "../project";
+
+/**
+ * What local SageMaker and its clients (the toolkit's launcher, the lab runner) agree on without importing each
+ * other: where it listens by default, where its state lives, and what its health answer says.
+ */
+
+export const DEFAULT_LOCAL_PORT = 7070;
+export const LOCAL_SERVICE_NAME = "local-sagemaker";
+
+/** `GET /_local/health`: who answers, and the identity the server writes into its ARNs. */
+export interface LocalSageMakerHealth {
+  service: typeof LOCAL_SERVICE_NAME;
+  version: string;
+  pid: number;
+  url: string;
+  region: string;
+  accountId: string;
+}
+
+/** `.work/local-sagemaker` in the project, or LOCAL_SAGEMAKER_STATE_DIR (tests and parallel runs use their own). */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.LOCAL_SAGEMAKER_STATE_DIR;
+  if (override) return resolve(override);
+  return join(projectRoot(), ".work", "local-sagemaker");
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import { join } from "node:path";
+import { LOCAL_SERVICE_NAME, type LocalSageMakerHealth } from "../common/local-sagemaker";
+import { projectRoot } from "../project";
+import type { Identity } from "./core/arns";
+import { sendBody } from "./protocol/http";
+import type { RequestHead, Route } from "./protocol/routes";
+
+/**
+ * The server's own routes under `/_local/`: the health answer clients use to find it (open, revealing nothing
+ * secret) and the shutdown the launcher and `npm run labs` use.
+ */
+
+export const LOCAL_VERSION = packageVersion();
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export interface AdminOptions {
+  identity: Identity;
+  /** The server's own URL, for the health answer. */
+  url: () => string;
+  /** Called on POST /_local/shutdown after the answer is sent. */
+  onShutdownRequest: () => void;
+}
+
+function sendJson(res: ServerResponse, status: number, document: unknown, requestId: string): void {
+  sendBody(res, status, Buffer.from(JSON.stringify(document)), {
+    "Content-Type": "application/json",
+    "x-amzn-RequestId": requestId,
+  });
+}
+
+export function adminRoute(options: AdminOptions): Route {
+  return {
+    name: "local admin",
+    matches: (head) => head.path.startsWith("/_local/"),
+    async handle(head: RequestHead, res) {
+      if (head.path === "/_local/health" && head.method === "GET") {
+        const health: LocalSageMakerHealth = {
+          service: LOCAL_SERVICE_NAME,
+          version: LOCAL_VERSION,
+          pid: process.pid,
+          url: options.url(),
+          region: options.identity.region,
+          accountId: options.identity.accountId,
+        };
+        sendJson(res, 200, health, head.requestId);
+        return;
+      }
+      if (head.path === "/_local/shutdown" && head.method === "POST") {
+        sendJson(res, 202, { shuttingDown: true }, head.requestId);
+        res.once("finish", options.onShutdownRequest);
+        return;
+      }
+      sendJson(
+        res,
+        404,
+        {
+          message: `Local SageMaker has no ${head.method} ${head.path.slice(0, 100)}; it serves GET /_local/health and POST /_local/shutdown.`,
+        },
+        head.requestId,
+      );
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { EndpointStatus, SecondaryStatus, TrainingJobStatus } from "@aws-sdk/client-sagemaker";
+import { Lifecycle } from "../../core/lifecycle";
+import type { EndpointRecord } from "./hosting/records";
+import type { StoredTrainingJob } from "./training/records";
+
+/**
+ * The lifecycle of every SageMaker resource kind local SageMaker runs, one table each: the statuses, and where
+ * each may go next (an empty list: final). `transition()` is the only way a status changes (see core/lifecycle).
+ */
+
+type TrainingStep = Extract<
+  SecondaryStatus,
+  | "Starting"
+  | "Downloading"
+  | "Training"
+  | "Uploading"
+  | "Stopping"
+  | "Stopped"
+  | "MaxRuntimeExceeded"
+  | "Completed"
+  | "Failed"
+>;
+
+/** TrainingJobStatus follows from the SecondaryStatus the job is in. */
+const TRAINING_STATUS: Readonly<Record<TrainingStep, TrainingJobStatus>> = {
+  Starting: "InProgress",
+  Downloading: "InProgress",
+  Training: "InProgress",
+  Uploading: "InProgress",
+  Stopping: "Stopping",
+  Stopped: "Stopped",
+  MaxRuntimeExceeded: "Stopped",
+  Completed: "Completed",
+  Failed: "Failed",
+};
+
+/**
+ * A training job moves through SecondaryStatus steps (the table is over those); any step before the end may be
+ * stopped or fail. MaxRuntimeExceeded is how a job stopped by its StoppingCondition ends.
+ */
+export const TRAINING_JOB = new Lifecycle<StoredTrainingJob, TrainingStep>({
+  kind: "training job",
+  moves: {
+    Starting: ["Downloading", "Stopping", "Failed"],
+    Downloading: ["Training", "Stopping", "Failed"],
+    Training: ["Uploading", "Stopping", "Failed"],
+    Uploading: ["Completed", "Stopping", "Failed"],
+    Stopping: ["Stopped", "MaxRuntimeExceeded", "Failed"],
+    Stopped: [],
+    MaxRuntimeExceeded: [],
+    Completed: [],
+    Failed: [],
+  },
+  name: (job) => job.request.TrainingJobName ?? "",
+  status: (job) => job.SecondaryStatus as TrainingStep,
+  apply(job, to, change, at) {
+    const last = job.SecondaryStatusTransitions.at(-1);
+    if (last && last.EndTime === undefined) last.EndTime = at;
+    job.SecondaryStatusTransitions.push({
+      Status: to,
+      StartTime: at,
+      StatusMessage: to === "Failed" ? "Training job failed" : (change.message ?? to),
+    });
+    job.SecondaryStatus = to;
+    job.TrainingJobStatus = TRAINING_STATUS[to];
+    if (to === "Failed") job.FailureReason = change.reason;
+    if (TRAINING_JOB.isFinal(to)) {
+      job.TrainingEndTime = at;
+      job.TrainingStartTime ??= at;
+    }
+  },
+});
+
+/** The first step of every training job. */
+export const TRAINING_JOB_START: TrainingStep = "Starting";
+
+type EndpointState = Extract<
+  EndpointStatus,
+  "Creating" | "InService" | "Updating" | "RollingBack" | "UpdateRollbackFailed" | "Failed" | "Deleting"
+>;
+
+/**
+ * An endpoint is Creating until its first deployment serves; Updating while UpdateEndpoint or
+ * UpdateEndpointWeightsAndCapacities runs (and back to InService, rolled back or not); Failed when it cannot serve.
+ * FailureReason is what the last move said: a rollback keeps the endpoint InService and says why.
+ */
+export const ENDPOINT = new Lifecycle<EndpointRecord, EndpointState>({
+  kind: "endpoint",
+  moves: {
+    Creating: ["InService", "Failed", "Deleting"],
+    InService: ["Updating", "Failed", "Deleting"],
+    Updating: ["InService", "RollingBack", "Failed", "Deleting"],
+    RollingBack: ["InService", "UpdateRollbackFailed", "Deleting"],
+    UpdateRollbackFailed: ["Updating", "Deleting"],
+    Failed: ["Deleting"],
+    Deleting: [],
+  },
+  name: (record) => record.EndpointName,
+  status: (record) => record.EndpointStatus as EndpointState,
+  apply(record, to, change) {
+    record.EndpointStatus = to;
+    if (to !== "Deleting") record.FailureReason = change.reason;
+  },
+});
+
+export const ENDPOINT_START: EndpointState = "Creating";

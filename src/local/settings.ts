@@ -1,0 +1,101 @@
+/**
+ * Every `LOCAL_SAGEMAKER_*` setting of the server in one place, read once at start-up and validated: a typo in a
+ * value (`LOCAL_SAGEMAKER_MAX_INSTANCES=abc`) stops the start with a message naming the variable, the value and
+ * the rule, instead of becoming NaN deep inside a service; a misspelt name is warned about.
+ */
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+export const DEFAULT_LOCAL_REGION = "ap-northeast-2";
+
+export interface LocalSettings {
+  /** For ARNs: AWS_REGION, else Seoul (the workshop's home region). */
+  region: string;
+  accountId: string;
+  /** Container instances running at once, over all endpoints. */
+  maxInstances: number;
+  /** Training jobs running at once. */
+  maxTrainingJobs: number;
+  /** SIGTERM to SIGKILL when a job is stopped (AWS gives 120 s). */
+  stopGraceMs: number;
+}
+
+type NumericSetting = "maxInstances" | "maxTrainingJobs" | "stopGraceMs";
+
+interface NumberRule {
+  variable: string;
+  integer: boolean;
+  min: number;
+  fallback: number;
+  /** Settings kept in milliseconds are given in seconds. */
+  scale?: number;
+}
+
+const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
+  maxInstances: { variable: "LOCAL_SAGEMAKER_MAX_INSTANCES", integer: true, min: 1, fallback: 8 },
+  maxTrainingJobs: { variable: "LOCAL_SAGEMAKER_MAX_TRAINING_JOBS", integer: true, min: 1, fallback: 2 },
+  stopGraceMs: {
+    variable: "LOCAL_SAGEMAKER_STOP_GRACE_SECONDS",
+    integer: false,
+    min: 0,
+    fallback: 10,
+    scale: 1000,
+  },
+};
+
+/** Read by the launcher, the CLI and the toolkit rather than the services; known, so not warned about. */
+const CLIENT_VARIABLES = ["LOCAL_SAGEMAKER_PORT", "LOCAL_SAGEMAKER_URL", "LOCAL_SAGEMAKER_STATE_DIR"];
+
+export class SettingsError extends Error {
+  constructor(problems: string[]) {
+    super(`Local SageMaker cannot start: ${problems.join(" ")}`);
+    this.name = "SettingsError";
+  }
+}
+
+export interface LoadedSettings {
+  settings: LocalSettings;
+  /** Variables that look like settings but are none (typos): the server prints these at start. */
+  warnings: string[];
+}
+
+/** Reads the settings from `env`; `overrides` (tests, embedding) win over it. Throws SettingsError. */
+export function loadSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<LocalSettings> = {},
+): LoadedSettings {
+  const problems: string[] = [];
+  const numbers = {} as Record<NumericSetting, number>;
+  for (const [key, rule] of Object.entries(NUMBERS) as [NumericSetting, NumberRule][]) {
+    const raw = env[rule.variable]?.trim();
+    if (raw === undefined || raw === "") {
+      numbers[key] = rule.fallback * (rule.scale ?? 1);
+      continue;
+    }
+    const value = Number(raw);
+    const fits = Number.isFinite(value) && value >= rule.min && (!rule.integer || Number.isInteger(value));
+    if (!fits) {
+      problems.push(
+        `${rule.variable} is "${raw}": use ${rule.integer ? "a whole number" : "a number"} of at least ${rule.min} (default ${rule.fallback}), or unset it.`,
+      );
+      continue;
+    }
+    numbers[key] = value * (rule.scale ?? 1);
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  const known = new Set([...Object.values(NUMBERS).map((rule) => rule.variable), ...CLIENT_VARIABLES]);
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith("LOCAL_SAGEMAKER_") && !known.has(name))
+    .map(
+      (name) =>
+        `${name} is not a setting of local SageMaker and is ignored; known settings: ${[...known].sort().join(", ")}.`,
+    );
+  return {
+    settings: {
+      region: env.AWS_REGION || DEFAULT_LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      ...numbers,
+      ...overrides,
+    },
+    warnings,
+  };
+}

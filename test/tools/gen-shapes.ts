@@ -1,0 +1,312 @@
+/**
+ * Dev-time generator: extracts, from the Smithy models of the services local SageMaker speaks, the operations it
+ * implements (or will) with their input (and, for REST protocols, output) shapes, HTTP bindings and constraints,
+ * into the compact `src/local/protocol/models/<service>.json` files the protocol layer reads at run time.
+ *
+ *   npx tsx test/tools/gen-shapes.ts [folder of the Smithy models]     (default ../shared/specs/aws)
+ *   npx biome check --write src/local/protocol/models
+ *
+ * The Smithy models are Apache-2.0 (aws/api-models-aws); each generated file carries that notice.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CompactMember, CompactShape, ServiceModel } from "../../src/local/protocol/model";
+
+interface ServiceSpec {
+  /** The Smithy model file, and the output name under src/local/protocol/models/. */
+  file: string;
+  output: string;
+  namespace: string;
+  /** Output shapes are needed where the wire binds members to headers or a payload (REST protocols). */
+  outputs: boolean;
+  operations: string[];
+}
+
+const SERVICES: ServiceSpec[] = [
+  {
+    file: "sagemaker-2017-07-24.json",
+    output: "sagemaker",
+    namespace: "com.amazonaws.sagemaker#",
+    outputs: false,
+    operations: [
+      // training jobs
+      "CreateTrainingJob",
+      "DescribeTrainingJob",
+      "ListTrainingJobs",
+      "StopTrainingJob",
+      // hosting
+      "CreateModel",
+      "DescribeModel",
+      "DeleteModel",
+      "ListModels",
+      "CreateEndpointConfig",
+      "DescribeEndpointConfig",
+      "DeleteEndpointConfig",
+      "ListEndpointConfigs",
+      "CreateEndpoint",
+      "DescribeEndpoint",
+      "DeleteEndpoint",
+      "ListEndpoints",
+      "UpdateEndpoint",
+      "UpdateEndpointWeightsAndCapacities",
+      // tags
+      "AddTags",
+      "ListTags",
+      "DeleteTags",
+      // batch transform and processing
+      "CreateTransformJob",
+      "DescribeTransformJob",
+      "ListTransformJobs",
+      "StopTransformJob",
+      "CreateProcessingJob",
+      "DescribeProcessingJob",
+      "ListProcessingJobs",
+      "StopProcessingJob",
+      // pipelines
+      "CreatePipeline",
+      "DescribePipeline",
+      "UpdatePipeline",
+      "DeletePipeline",
+      "ListPipelines",
+      "StartPipelineExecution",
+      "DescribePipelineExecution",
+      "ListPipelineExecutions",
+      "ListPipelineExecutionSteps",
+      "StopPipelineExecution",
+      "RetryPipelineExecution",
+      "DescribePipelineDefinitionForExecution",
+      "ListPipelineParametersForExecution",
+      // model registry
+      "CreateModelPackageGroup",
+      "DescribeModelPackageGroup",
+      "DeleteModelPackageGroup",
+      "ListModelPackageGroups",
+      "CreateModelPackage",
+      "DescribeModelPackage",
+      "UpdateModelPackage",
+      "DeleteModelPackage",
+      "ListModelPackages",
+      // experiments
+      "CreateExperiment",
+      "DescribeExperiment",
+      "ListExperiments",
+      "DeleteExperiment",
+      "CreateTrial",
+      "DescribeTrial",
+      "ListTrials",
+      "DeleteTrial",
+      "CreateTrialComponent",
+      "DescribeTrialComponent",
+      "ListTrialComponents",
+      "DeleteTrialComponent",
+      "AssociateTrialComponent",
+      "DisassociateTrialComponent",
+      "Search",
+    ],
+  },
+  {
+    file: "sagemaker-runtime-2017-05-13.json",
+    output: "sagemaker-runtime",
+    namespace: "com.amazonaws.sagemakerruntime#",
+    outputs: true,
+    operations: ["InvokeEndpoint", "InvokeEndpointAsync"],
+  },
+  {
+    file: "cloudwatch-logs-2014-03-28.json",
+    output: "logs",
+    namespace: "com.amazonaws.cloudwatchlogs#",
+    outputs: false,
+    operations: [
+      "CreateLogGroup",
+      "CreateLogStream",
+      "DeleteLogGroup",
+      "DeleteLogStream",
+      "PutLogEvents",
+      "DescribeLogGroups",
+      "DescribeLogStreams",
+      "GetLogEvents",
+      "FilterLogEvents",
+    ],
+  },
+];
+
+type SmithyMember = { target: string; traits?: Record<string, unknown> };
+type SmithyShape = {
+  type: string;
+  members?: Record<string, SmithyMember>;
+  member?: SmithyMember;
+  key?: SmithyMember;
+  value?: SmithyMember;
+  input?: { target: string };
+  output?: { target: string };
+  errors?: { target: string }[];
+  operations?: { target: string }[];
+  traits?: Record<string, unknown>;
+};
+type Bounds = { min?: number; max?: number };
+
+const PRELUDE = "smithy.api#";
+
+function generate(folder: string, spec: ServiceSpec): ServiceModel {
+  const model = JSON.parse(readFileSync(join(folder, spec.file), "utf8")) as {
+    shapes: Record<string, SmithyShape>;
+  };
+  const shapes = model.shapes;
+  /** Local names drop the namespace; prelude shapes keep their `smithy.api#` prefix (a service may define "String"). */
+  const localName = (target: string): string =>
+    target.startsWith(spec.namespace) ? target.slice(spec.namespace.length) : target;
+  const compact: Record<string, CompactShape> = {};
+
+  const preludeShape = (target: string): CompactShape => {
+    const type = target.slice(PRELUDE.length).toLowerCase();
+    if (type === "string") return { type: "string" };
+    if (type === "integer" || type === "long" || type === "float" || type === "double") return { type };
+    if (type === "primitiveinteger" || type === "primitivelong") return { type: type.slice(9) as "integer" };
+    if (type === "primitiveboolean") return { type: "boolean" };
+    if (type === "boolean" || type === "timestamp" || type === "blob" || type === "document") return { type };
+    if (type === "unit") return { type: "structure", members: {} };
+    throw new Error(`unsupported prelude shape ${target}`);
+  };
+
+  const member = (ref: SmithyMember, structure: boolean): CompactMember => {
+    const traits = ref.traits ?? {};
+    const entry: CompactMember = { target: visit(ref.target) };
+    if (traits[`${PRELUDE}required`] !== undefined && structure) entry.required = true;
+    const header = traits[`${PRELUDE}httpHeader`] as string | undefined;
+    const query = traits[`${PRELUDE}httpQuery`] as string | undefined;
+    const prefix = traits[`${PRELUDE}httpPrefixHeaders`] as string | undefined;
+    if (traits[`${PRELUDE}httpLabel`] !== undefined) entry.location = "label";
+    else if (header !== undefined) Object.assign(entry, { location: "header", name: header });
+    else if (query !== undefined) Object.assign(entry, { location: "query", name: query });
+    else if (prefix !== undefined) Object.assign(entry, { location: "prefixHeaders", name: prefix });
+    else if (traits[`${PRELUDE}httpPayload`] !== undefined) entry.location = "payload";
+    else if (traits[`${PRELUDE}httpResponseCode`] !== undefined) entry.location = "statusCode";
+    const jsonName = traits[`${PRELUDE}jsonName`] as string | undefined;
+    if (jsonName !== undefined) entry.name = jsonName;
+    return entry;
+  };
+
+  function visit(target: string): string {
+    const name = localName(target);
+    if (compact[name]) return name;
+    if (target.startsWith(PRELUDE)) {
+      compact[name] = preludeShape(target);
+      return name;
+    }
+    const shape = shapes[target];
+    if (!shape) throw new Error(`missing shape ${target}`);
+    const traits = shape.traits ?? {};
+    const length = traits[`${PRELUDE}length`] as Bounds | undefined;
+    const range = traits[`${PRELUDE}range`] as Bounds | undefined;
+    switch (shape.type) {
+      case "structure":
+      case "union": {
+        const entry: CompactShape = { type: shape.type, members: {} };
+        const error = traits[`${PRELUDE}error`] as "client" | "server" | undefined;
+        if (error) {
+          entry.error = {
+            fault: error,
+            status: (traits[`${PRELUDE}httpError`] as number | undefined) ?? (error === "client" ? 400 : 500),
+          };
+        }
+        compact[name] = entry; // before recursing: shapes may be recursive
+        for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
+          entry.members[memberName] = member(ref, shape.type === "structure");
+        }
+        return name;
+      }
+      case "list": {
+        const entry: CompactShape = { type: "list", member: "", ...(length ? { length } : {}) };
+        compact[name] = entry;
+        entry.member = visit((shape.member as SmithyMember).target);
+        return name;
+      }
+      case "map": {
+        const entry: CompactShape = { type: "map", key: "", value: "", ...(length ? { length } : {}) };
+        compact[name] = entry;
+        entry.key = visit((shape.key as SmithyMember).target);
+        entry.value = visit((shape.value as SmithyMember).target);
+        return name;
+      }
+      case "string": {
+        const pattern = traits[`${PRELUDE}pattern`] as string | undefined;
+        const legacyEnum = traits[`${PRELUDE}enum`] as { value: string }[] | undefined;
+        if (legacyEnum) {
+          compact[name] = { type: "enum", values: legacyEnum.map((entry) => entry.value) };
+          return name;
+        }
+        compact[name] = { type: "string", ...(length ? { length } : {}), ...(pattern ? { pattern } : {}) };
+        return name;
+      }
+      case "enum":
+        compact[name] = {
+          type: "enum",
+          values: Object.values(shape.members ?? {}).map((m) => m.traits?.[`${PRELUDE}enumValue`] as string),
+        };
+        return name;
+      case "intEnum":
+        compact[name] = { type: "integer" };
+        return name;
+      case "integer":
+      case "long":
+      case "float":
+      case "double":
+        compact[name] = { type: shape.type, ...(range ? { range } : {}) };
+        return name;
+      case "boolean":
+      case "timestamp":
+      case "document":
+        compact[name] = { type: shape.type };
+        return name;
+      case "blob":
+        compact[name] = { type: "blob", ...(length ? { length } : {}) };
+        return name;
+      default:
+        throw new Error(`unsupported shape type ${shape.type} (${target})`);
+    }
+  }
+
+  const service = Object.entries(shapes).find(([, shape]) => shape.type === "service");
+  if (!service) throw new Error(`${spec.file} has no service shape`);
+  const serviceTraits = service[1].traits ?? {};
+  const protocol = Object.keys(serviceTraits).find((trait) => trait.startsWith("aws.protocols#"));
+  const operations: ServiceModel["operations"] = {};
+  for (const operation of spec.operations) {
+    const shape = shapes[`${spec.namespace}${operation}`];
+    if (shape?.type !== "operation") throw new Error(`${spec.file} has no operation ${operation}`);
+    const http = shape.traits?.[`${PRELUDE}http`] as
+      | { method: string; uri: string; code?: number }
+      | undefined;
+    operations[operation] = {
+      input: shape.input ? visit(shape.input.target) : visit(`${PRELUDE}Unit`),
+      ...(spec.outputs && shape.output ? { output: visit(shape.output.target) } : {}),
+      ...(http ? { http: { method: http.method, uri: http.uri, code: http.code ?? 200 } } : {}),
+      ...(spec.outputs && shape.errors ? { errors: shape.errors.map((error) => visit(error.target)) } : {}),
+    };
+  }
+  const allOperations = Object.entries(shapes)
+    .filter(([, shape]) => shape.type === "operation")
+    .map(([target]) => localName(target))
+    .sort();
+  return {
+    notice: `Generated by test/tools/gen-shapes.ts from the Smithy model ${spec.file} (aws/api-models-aws, Apache License 2.0). Do not edit.`,
+    service: {
+      name: localName(service[0]),
+      protocol: (protocol ?? "").replace("aws.protocols#", ""),
+      signingName: (serviceTraits["aws.auth#sigv4"] as { name: string } | undefined)?.name ?? "",
+    },
+    operations,
+    allOperations,
+    shapes: Object.fromEntries(Object.entries(compact).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+const folder = process.argv[2] ?? join(__dirname, "../../../shared/specs/aws");
+for (const spec of SERVICES) {
+  const target = join(__dirname, "../../src/local/protocol/models", `${spec.output}.json`);
+  const generated = generate(folder, spec);
+  writeFileSync(target, `${JSON.stringify(generated, null, 2)}\n`);
+  console.log(
+    `${target}: ${Object.keys(generated.operations).length} operations, ${Object.keys(generated.shapes).length} shapes`,
+  );
+}
