@@ -135,20 +135,22 @@ function parseLocalProfile(text: string, file: string): LocalCredentials {
         `credentials, or add a [${LOCAL_PROFILE}] section with aws_access_key_id and aws_secret_access_key.`,
     );
   }
-  const accessKeyId = profile.get("aws_access_key_id");
-  const secretAccessKey = profile.get("aws_secret_access_key");
-  for (const [name, value] of [
-    ["aws_access_key_id", accessKeyId],
-    ["aws_secret_access_key", secretAccessKey],
-  ] as const) {
-    if (!value) {
-      throw new Error(
-        `The [${LOCAL_PROFILE}] profile in ${file} has no ${name}. Add "${name} = ..." to it, or remove the ` +
-          "file and restart local SageMaker to make new credentials.",
-      );
-    }
+  return {
+    accessKeyId: requiredEntry(profile, "aws_access_key_id", file),
+    secretAccessKey: requiredEntry(profile, "aws_secret_access_key", file),
+    file,
+  };
+}
+
+function requiredEntry(profile: ReadonlyMap<string, string>, name: string, file: string): string {
+  const value = profile.get(name);
+  if (!value) {
+    throw new Error(
+      `The [${LOCAL_PROFILE}] profile in ${file} has no ${name}. Add "${name} = ..." to it, or remove the ` +
+        "file and restart local SageMaker to make new credentials.",
+    );
   }
-  return { accessKeyId: accessKeyId as string, secretAccessKey: secretAccessKey as string, file };
+  return value;
 }
 
 /**
