@@ -106,39 +106,77 @@ describe("built-in inference server formats (Hugging Face toolkit conventions)",
     ]);
   });
 
-  it("answers JSON Lines of {text: [...]} and {inputs} with one line per text", async () => {
+  it("answers a JSON Lines body record by record: one line per record (no toolkit MultiRecord bug)", async () => {
     const answer = await invoke({
       EndpointName: keywordEndpoint,
       ContentType: "application/jsonlines",
       Accept: "application/jsonlines",
-      Body: '{"text": ["좋아요", "별로"]}\n{"inputs": "최고"}\n',
+      Body: '{"inputs": "최고"}\n{"text": ["좋아요", "별로"]}\n{"inputs": "지루했다"}\n',
     });
     expect(answer.contentType).toBe("application/jsonlines");
-    expect(answer.text.split("\n").map((line) => JSON.parse(line).label)).toEqual([
-      "positive",
-      "negative",
-      "positive",
+    expect(answer.text.split("\n").map((line) => JSON.parse(line))).toEqual([
+      [{ label: "positive", score: 0.9 }],
+      [
+        { label: "positive", score: 0.9 },
+        { label: "negative", score: 0.8 },
+      ],
+      [{ label: "negative", score: 0.8 }],
     ]);
   });
 
-  it("answers CSV (one text per line, quoted commas allowed) with label,score rows", async () => {
-    const answer = await invoke({
+  it("reads CSV rows (or an inputs column under a header) and answers CSV with the toolkit's header", async () => {
+    const rows = await invoke({
       EndpointName: keywordEndpoint,
       ContentType: "text/csv",
       Accept: "text/csv",
       Body: '좋아요\n"별로, 다시는 안 봄"\n',
     });
-    expect(answer.contentType).toBe("text/csv");
-    expect(answer.text).toBe("positive,0.9\nnegative,0.8\n");
+    expect(rows.contentType).toBe("text/csv");
+    expect(rows.text).toBe("label,score\npositive,0.9\nnegative,0.8\n");
+    const column = await invoke({
+      EndpointName: keywordEndpoint,
+      ContentType: "text/csv",
+      Body: "id,inputs\n1,최고\n2,지루했다\n",
+    });
+    expect(JSON.parse(column.text)).toEqual([
+      { label: "positive", score: 0.9 },
+      { label: "negative", score: 0.8 },
+    ]);
+  });
+
+  it("answers an Accept it cannot write with the container's 415, and bytes that are not UTF-8 with 400", async () => {
+    const accept = await failure(
+      json(keywordEndpoint, { inputs: "x" }, { Accept: "application/x-protobuf" }),
+    );
+    expect(accept.name).toBe("ModelError");
+    expect(accept.OriginalStatusCode).toBe(415);
+    expect(JSON.parse(accept.OriginalMessage as string).message).toMatch(
+      /Accept "application\/x-protobuf" is not supported/,
+    );
+    const bytes = await local.runtimeOnce
+      .send(
+        new InvokeEndpointCommand({
+          EndpointName: keywordEndpoint,
+          ContentType: "application/json",
+          Body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: Error & { OriginalStatusCode?: number; OriginalMessage?: string }) => error,
+      );
+    expect(bytes?.OriginalStatusCode).toBe(400);
+    expect(bytes?.OriginalMessage).toMatch(/not valid UTF-8/);
   });
 
   it("turns bad input into ModelError 424 carrying the container's 400 and a message that names the fix", async () => {
+    // A payload without "inputs" is the inputs, as in the toolkit: an object is not something to classify.
     const missing = await failure(json(keywordEndpoint, { text_input: "x" }));
     expect(missing.name).toBe("ModelError");
     expect(missing.$metadata.httpStatusCode).toBe(424);
     expect(missing.OriginalStatusCode).toBe(400);
     expect(JSON.parse(missing.OriginalMessage as string).message).toMatch(
-      /has no "inputs" member: send a string or an array of strings/,
+      /"inputs" must be a string or a list of strings, got \{"text_input":"x"\}/,
     );
     expect(missing.LogStreamArn).toBe(
       `arn:aws:logs:ap-northeast-2:000000000000:log-group:/aws/sagemaker/Endpoints/${keywordEndpoint}`,
@@ -168,7 +206,7 @@ describe("built-in inference server formats (Hugging Face toolkit conventions)",
       const events = await local.logs.send(
         new FilterLogEventsCommand({
           logGroupName: `/aws/sagemaker/Endpoints/${keywordEndpoint}`,
-          filterPattern: '"Rejected request (415)"',
+          filterPattern: '"Rejected request (415): Content type"',
         }),
       );
       logged = (events.events ?? []).map((event) => event.message ?? "");
@@ -221,12 +259,72 @@ describe("handler overrides in code/inference.(ts|js)", () => {
       local,
       await modelArchive({
         "code/inference.js": `${"exports.modelFn = async () => ({ classify: (texts) => texts.map((t) => ({ label: t.length > 3 ? 'long' : 'short', score: 1 })), classifyAll: () => [] });"}
-exports.inputFn = async (body, contentType) => ({ texts: body.toString().split('|'), single: false, parameters: {} });
-exports.outputFn = async (prediction, accept) => ({ body: prediction.results.map((r) => r.label).join('|'), contentType: 'text/plain' });`,
+exports.inputFn = async (body, contentType) => ({ inputs: body.split('|') });
+exports.outputFn = async (prediction, accept) => ({ body: prediction.map((r) => r.label).join('|'), contentType: 'text/plain' });`,
       }),
     );
     const answer = await invoke({ EndpointName: endpoint, ContentType: "text/plain", Body: "ab|abcdef" });
     expect(answer).toMatchObject({ text: "short|long", contentType: "text/plain" });
+  });
+
+  it("runs a predictFn ported from a toolkit handler that reads data['inputs'] (default input and output)", async () => {
+    // Python (HF toolkit):
+    //   def predict_fn(data, model):
+    //       sentences = data.pop("inputs", data)
+    //       return [{"label": p["label"].upper(), "length": len(s)} for s, p in zip(sentences, model(sentences))]
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts": `${KEYWORD_MODEL}
+export function predictFn(data: { inputs: string[] }, model: Awaited<ReturnType<typeof modelFn>>) {
+  const sentences = data.inputs;
+  return model.classify(sentences).map((p, i) => ({ label: p.label.toUpperCase(), length: sentences[i].length }));
+}
+`,
+      }),
+    );
+    const answer = await invoke(json(endpoint, { inputs: ["정말 좋아요", "별로"] }));
+    expect(JSON.parse(answer.text)).toEqual([
+      { label: "POSITIVE", length: 6 },
+      { label: "NEGATIVE", length: 2 },
+    ]);
+  });
+
+  it('runs an inputFn ported from the Korean workshop\'s handler, which reads {"text": [...]} JSON Lines', async () => {
+    // Python (inference_nsmc.py):
+    //   def input_fn(input_data, content_type):
+    //       return [json.loads(line)["text"][0] for line in input_data.splitlines() if line]
+    //   def output_fn(predictions, accept):
+    //       return "\n".join(json.dumps(p) for p in predictions)
+    const { endpoint } = await deploy(
+      local,
+      await modelArchive({
+        "code/inference.ts": `${KEYWORD_MODEL}
+export function inputFn(body: string, contentType: string) {
+  if (contentType !== "application/jsonlines") throw new Error(\`expected JSON Lines, got \${contentType}\`);
+  return body.split("\\n").filter((line) => line.trim()).map((line) => JSON.parse(line).text[0]);
+}
+export function predictFn(texts: string[], model: Awaited<ReturnType<typeof modelFn>>) {
+  return model.classify(texts).map((p) => ({ predicted_label: p.label === "positive" ? "Pos" : "Neg", score: p.score }));
+}
+export function outputFn(predictions: unknown[], accept: string) {
+  return predictions.map((p) => JSON.stringify(p)).join("\\n");
+}
+`,
+      }),
+    );
+    const answer = await invoke({
+      EndpointName: endpoint,
+      ContentType: "application/jsonlines",
+      Accept: "application/jsonlines",
+      Body: '{"text": ["이 영화는 최고의 영화입니다"]}\n{"text": ["지루했다"]}\n',
+    });
+    expect(answer.text.split("\n").map((line) => JSON.parse(line))).toEqual([
+      { predicted_label: "Pos", score: 0.9 },
+      { predicted_label: "Neg", score: 0.8 },
+    ]);
+    const wrongType = await failure(json(endpoint, { text: ["x"] }));
+    expect(wrongType.OriginalMessage).toMatch(/expected JSON Lines, got application\/json/);
   });
 
   it("uses one transformFn (with its modelFn), which sees the model, content type, accept and custom attributes", async () => {

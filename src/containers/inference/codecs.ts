@@ -2,9 +2,16 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 
 /**
- * The default wire formats of the built-in inference server, after the Hugging Face inference toolkit:
- * JSON `{"inputs": str | str[], "parameters"}`, JSON Lines of `{"text": [...]}` or `{"inputs": ...}`, and CSV with
- * one text per line.
+ * The default input and output steps of the built-in inference server, as the Hugging Face inference toolkit
+ * defines them (its `decoder_encoder.decode` and `.encode`), so a handler written for the toolkit ports line by
+ * line:
+ * - `decodePayload(body, contentType)` returns the decoded payload itself, nothing renamed:
+ *   `application/json` → the parsed JSON value; `application/jsonlines` → the parsed lines as an array (one
+ *   element per record; the toolkit itself has no JSON Lines decoder, the workshops' batch jobs need one);
+ *   `text/csv` → `{"inputs": [...]}` when the header names an `inputs` column (as the toolkit), else the rows;
+ * - `encodePrediction(prediction, accept)` writes the prediction as `application/json` (also for `*` and no Accept),
+ *   `application/jsonlines` (one line per element of a list) or `text/csv` (a header from the first record's
+ *   keys, then one row per record); any other Accept is a 415.
  */
 
 /** A failure the caller caused: the server answers it with this status and message. */
@@ -17,33 +24,7 @@ export class ClientInputError extends Error {
   }
 }
 
-export interface ClassificationParameters {
-  /** Answer the k best labels per text instead of the best one. */
-  topK?: number;
-  /** Answer every label per text. */
-  allScores?: boolean;
-}
-
-export interface ClassificationRequest {
-  texts: string[];
-  /** A lone string in `inputs` gets the toolkit's flat answer rather than one entry per text. */
-  single: boolean;
-  parameters: ClassificationParameters;
-}
-
-export interface LabelScore {
-  label: string;
-  score: number;
-}
-
-/** One entry per text: the best label, or a ranked list when top_k or return_all_scores was asked for. */
-export type ClassificationResult = LabelScore | LabelScore[];
-
-export interface ClassificationResponse {
-  results: ClassificationResult[];
-  single: boolean;
-}
-
+const JSON_LINES = new Set(["application/jsonlines", "application/x-jsonlines", "application/jsonl"]);
 const SUPPORTED_INPUT = "application/json, application/jsonlines, text/csv";
 const SUPPORTED_OUTPUT = "application/json, application/jsonlines, text/csv";
 
@@ -53,76 +34,54 @@ export function mediaType(header: string | undefined, fallback: string): string 
   return type ? type : fallback;
 }
 
-export function decodeRequest(body: Buffer, contentType: string): ClassificationRequest {
-  const text = body.toString("utf8");
-  switch (mediaType(contentType, "application/json")) {
-    case "application/json":
-      return decodeJsonDocument(parseJson(text, "the request body"), "the request body");
-    case "application/jsonlines":
-    case "application/x-jsonlines":
-    case "application/jsonl":
-      return decodeJsonLines(text);
-    case "text/csv":
-      return { texts: decodeCsv(text), single: false, parameters: {} };
-    default:
-      throw new ClientInputError(
-        `Content type "${contentType}" is not supported by the built-in inference server; send one of ${SUPPORTED_INPUT}, or handle it in code/inference.ts with inputFn.`,
-        415,
-      );
+/** Text content types reach handlers as strings (the toolkit decodes UTF-8 types), others as bytes. */
+export function isTextType(type: string): boolean {
+  return type === "application/json" || JSON_LINES.has(type) || type.startsWith("text/");
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body of a text request as a string; bytes that are not UTF-8 are the caller's mistake (400), not ours. */
+export function bodyText(body: Buffer, contentType: string): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new ClientInputError(`The ${contentType} request body is not valid UTF-8 text.`);
   }
 }
 
-/** The default output step: classification results in the toolkit's shapes, anything else as plain data. */
-export function encodeResponse(prediction: unknown, accept: string): { body: string; contentType: string } {
-  const type = mediaType(accept, "application/json");
-  const classification = isClassificationResponse(prediction) ? prediction : undefined;
-  const document = classification
-    ? classification.single
-      ? classification.results[0]
-      : classification.results
-    : prediction;
-  const records = classification
-    ? classification.results
-    : Array.isArray(prediction)
-      ? prediction
-      : [prediction];
-  switch (type) {
-    case "application/json":
-    case "*/*":
-      return { body: JSON.stringify(document), contentType: "application/json" };
-    case "application/jsonlines":
-    case "application/x-jsonlines":
-    case "application/jsonl":
-      return {
-        body: records.map((record) => JSON.stringify(record)).join("\n"),
-        contentType: "application/jsonlines",
-      };
-    case "text/csv":
-      return { body: stringify(records.map(csvRow)), contentType: "text/csv" };
-    default:
-      throw new ClientInputError(
-        `Accept "${accept}" is not supported by the built-in inference server; ask for one of ${SUPPORTED_OUTPUT}, or produce it in code/inference.ts with outputFn.`,
-        406,
-      );
+export function decodePayload(body: Buffer | string, contentType: string): unknown {
+  const type = mediaType(contentType, "application/json");
+  const text = typeof body === "string" ? body : bodyText(body, type);
+  if (type === "application/json") return parseJson(text, "the request body");
+  if (JSON_LINES.has(type)) {
+    return text
+      .split("\n")
+      .map((line, index) => ({ line, index }))
+      .filter(({ line }) => line.trim() !== "")
+      .map(({ line, index }) => parseJson(line, `line ${index + 1} of the JSON Lines body`));
   }
-}
-
-function isClassificationResponse(value: unknown): value is ClassificationResponse {
-  const candidate = value as Partial<ClassificationResponse> | null;
-  return (
-    typeof candidate === "object" &&
-    candidate !== null &&
-    Array.isArray(candidate.results) &&
-    typeof candidate.single === "boolean"
+  if (type === "text/csv") return decodeCsv(text);
+  throw new ClientInputError(
+    `Content type "${contentType}" is not supported by the built-in inference server; send one of ${SUPPORTED_INPUT}, or decode it in code/inference.ts with inputFn.`,
+    415,
   );
 }
 
-/** One CSV row per record: label,score (label,score,label,score,... for ranked answers). */
-function csvRow(record: unknown): unknown[] {
-  if (Array.isArray(record))
-    return record.flatMap((entry) => (entry && typeof entry === "object" ? Object.values(entry) : [entry]));
-  if (record && typeof record === "object") return Object.values(record);
-  return [record];
+export function encodePrediction(prediction: unknown, accept: string): { body: string; contentType: string } {
+  const type = mediaType(accept, "application/json");
+  if (type === "application/json" || type === "*/*") {
+    return { body: JSON.stringify(prediction), contentType: "application/json" };
+  }
+  if (JSON_LINES.has(type)) {
+    const records = Array.isArray(prediction) ? prediction : [prediction];
+    return { body: records.map((record) => JSON.stringify(record)).join("\n"), contentType: type };
+  }
+  if (type === "text/csv") return { body: encodeCsv(prediction), contentType: "text/csv" };
+  throw new ClientInputError(
+    `Accept "${accept}" is not supported by the built-in inference server; ask for one of ${SUPPORTED_OUTPUT}, or encode it in code/inference.ts with outputFn.`,
+    415,
+  );
 }
 
 function parseJson(text: string, where: string): unknown {
@@ -133,86 +92,32 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-const EXAMPLE = '{"inputs": "배송이 빨라요", "parameters": {"top_k": 2}}';
-
-function decodeJsonDocument(document: unknown, where: string): ClassificationRequest {
-  if (typeof document !== "object" || document === null || Array.isArray(document)) {
-    throw new ClientInputError(`${where} must be a JSON object such as ${EXAMPLE}.`);
-  }
-  const record = document as Record<string, unknown>;
-  const inputs = record.inputs ?? record.text;
-  if (inputs === undefined) {
-    throw new ClientInputError(
-      `${where} has no "inputs" member: send a string or an array of strings, e.g. ${EXAMPLE}.`,
-    );
-  }
-  const single = typeof inputs === "string";
-  const texts = single ? [inputs as string] : inputs;
-  if (!Array.isArray(texts) || texts.some((entry) => typeof entry !== "string")) {
-    throw new ClientInputError(
-      `"inputs" in ${where} must be a string or an array of strings, got ${JSON.stringify(inputs).slice(0, 80)}.`,
-    );
-  }
-  return { texts: texts as string[], single, parameters: decodeParameters(record.parameters, where) };
-}
-
-function decodeParameters(value: unknown, where: string): ClassificationParameters {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ClientInputError(`"parameters" in ${where} must be an object such as {"top_k": 2}.`);
-  }
-  const parameters: ClassificationParameters = {};
-  for (const [name, setting] of Object.entries(value)) {
-    if (name === "top_k") {
-      if (setting === null) continue;
-      if (!Number.isInteger(setting) || (setting as number) < 1) {
-        throw new ClientInputError(
-          `"top_k" must be a whole number of at least 1, got ${JSON.stringify(setting)}.`,
-        );
-      }
-      parameters.topK = setting as number;
-    } else if (name === "return_all_scores") {
-      if (typeof setting !== "boolean") {
-        throw new ClientInputError(
-          `"return_all_scores" must be true or false, got ${JSON.stringify(setting)}.`,
-        );
-      }
-      parameters.allScores = setting;
-    } else if (name !== "truncation" && name !== "function_to_apply") {
-      throw new ClientInputError(
-        `Unsupported parameter "${name}"; the built-in classifier accepts top_k and return_all_scores.`,
-      );
-    }
-  }
-  return parameters;
-}
-
-function decodeJsonLines(text: string): ClassificationRequest {
-  const texts: string[] = [];
-  let parameters: ClassificationParameters = {};
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    const where = `line ${index + 1} of the JSON Lines body`;
-    const decoded = decodeJsonDocument(parseJson(line, where), where);
-    texts.push(...decoded.texts);
-    parameters = { ...parameters, ...decoded.parameters };
-  });
-  return { texts, single: false, parameters };
-}
-
-function decodeCsv(text: string): string[] {
-  let records: string[][];
+function decodeCsv(text: string): unknown {
+  let rows: string[][];
   try {
-    records = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true });
+    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true });
   } catch (error) {
     throw new ClientInputError(`The CSV body cannot be read (${(error as Error).message}).`);
   }
-  return records.map((record, index) => {
-    if (record.length !== 1) {
-      throw new ClientInputError(
-        `CSV input takes one text per line; line ${index + 1} has ${record.length} columns (quote texts that contain commas).`,
-      );
-    }
-    return record[0] as string;
-  });
+  const header = rows[0]?.map((name) => name.trim().toLowerCase()) ?? [];
+  const column = header.indexOf("inputs");
+  if (column < 0) return rows;
+  return { inputs: rows.slice(1).map((row) => row[column] ?? "") };
+}
+
+/** Records as CSV: a header from the first record's keys (as the toolkit), nested lists flattened per row. */
+function encodeCsv(prediction: unknown): string {
+  const records = Array.isArray(prediction) ? prediction : [prediction];
+  const first = records.find((record) => record && typeof record === "object" && !Array.isArray(record));
+  if (first && records.every((record) => record && typeof record === "object" && !Array.isArray(record))) {
+    const columns = Object.keys(first as object);
+    return stringify(records as Record<string, unknown>[], { header: true, columns });
+  }
+  return stringify(
+    records.map((record) =>
+      Array.isArray(record)
+        ? record.flatMap((entry) => (entry && typeof entry === "object" ? Object.values(entry) : [entry]))
+        : [record],
+    ),
+  );
 }

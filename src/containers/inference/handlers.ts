@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { TextClassifier } from "../../model";
-import { type ClassificationRequest, ClientInputError, decodeRequest, encodeResponse } from "./codecs";
+import { bodyText, ClientInputError, decodePayload, encodePrediction, isTextType, mediaType } from "./codecs";
 import { defaultPredict, loadDefaultModel } from "./default-model";
 
 /** Per-request facts a handler may use (the toolkit's `context`). */
@@ -19,16 +19,18 @@ export type HandlerOutput =
 
 /**
  * The handler override a model archive may carry in `code/inference.ts` (or `.js`): the TypeScript twins of the
- * SageMaker inference toolkit's model_fn / input_fn / predict_fn / output_fn, or one transform_fn. Each may be async.
+ * Hugging Face inference toolkit's model_fn / input_fn / predict_fn / output_fn, or one transform_fn, with the
+ * same arguments in the same order (`context` is an extra last argument). Each may be async. As in the toolkit,
+ * the body is a string for text content types (JSON, JSON Lines, CSV, text/*) and bytes for the others.
  */
 export interface InferenceHandlerModule {
   modelFn?(modelDir: string): unknown;
-  inputFn?(body: Buffer, contentType: string, context: InferenceContext): unknown;
-  predictFn?(input: unknown, model: unknown, context: InferenceContext): unknown;
+  inputFn?(body: string | Buffer, contentType: string, context: InferenceContext): unknown;
+  predictFn?(data: unknown, model: unknown, context: InferenceContext): unknown;
   outputFn?(prediction: unknown, accept: string, context: InferenceContext): unknown;
   transformFn?(
     model: unknown,
-    body: Buffer,
+    body: string | Buffer,
     contentType: string,
     accept: string,
     context: InferenceContext,
@@ -104,23 +106,29 @@ export async function buildPipeline(
 ): Promise<InferencePipeline> {
   const loadModel = handlers?.modelFn ?? loadDefaultModel;
   const model = await loadModel(modelDir);
+  // As the toolkit: no Accept (or */*) means JSON; text bodies reach the handler as strings.
+  const received = (body: Buffer, contentType: string): string | Buffer => {
+    const type = mediaType(contentType, "application/json");
+    return isTextType(type) ? bodyText(body, type) : body;
+  };
+  const acceptOf = (accept: string): string => (!accept || accept === "*/*" ? "application/json" : accept);
   if (handlers?.transformFn) {
     const transform = handlers.transformFn;
     return async ({ body, contentType, accept, context }) =>
-      toAnswer(await transform(model, body, contentType, accept, context), accept);
+      toAnswer(
+        await transform(model, received(body, contentType), contentType, acceptOf(accept), context),
+        acceptOf(accept),
+      );
   }
-  const decode =
-    handlers?.inputFn ?? ((body: Buffer, contentType: string) => decodeRequest(body, contentType));
+  const decode = handlers?.inputFn ?? decodePayload;
   const predict =
     handlers?.predictFn ??
-    ((input: unknown, loaded: unknown) =>
-      defaultPredict(input as ClassificationRequest, loaded as TextClassifier));
-  const encode =
-    handlers?.outputFn ?? ((prediction: unknown, accept: string) => encodeResponse(prediction, accept));
+    ((data: unknown, loaded: unknown) => defaultPredict(data, loaded as TextClassifier));
+  const encode = handlers?.outputFn ?? encodePrediction;
   return async ({ body, contentType, accept, context }) => {
-    const input = await decode(body, contentType, context);
-    const prediction = await predict(input, model, context);
-    return toAnswer(await encode(prediction, accept, context), accept);
+    const data = await decode(received(body, contentType), contentType, context);
+    const prediction = await predict(data, model, context);
+    return toAnswer(await encode(prediction, acceptOf(accept), context), acceptOf(accept));
   };
 }
 
