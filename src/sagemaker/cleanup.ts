@@ -4,17 +4,19 @@ import {
   DeleteModelCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
-  ListEndpointConfigsCommand,
-  ListEndpointsCommand,
-  ListModelsCommand,
-  ListTagsCommand,
-  ListTrainingJobsCommand,
-  ListTransformJobsCommand,
+  paginateListEndpointConfigs,
+  paginateListEndpoints,
+  paginateListModels,
+  paginateListTags,
+  paginateListTrainingJobs,
+  paginateListTransformJobs,
   type SageMakerClient,
   StopTrainingJobCommand,
   StopTransformJobCommand,
   type Tag,
+  waitUntilEndpointDeleted,
 } from "@aws-sdk/client-sagemaker";
+import { endpointWaitConfig } from "./model";
 import { LAB_TAG_KEY, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
 import type { WorkshopSession } from "./session";
 
@@ -35,19 +37,20 @@ async function ignoreGone<T>(action: Promise<T>): Promise<T | undefined> {
   }
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
 async function waitUntilEndpointGone(session: WorkshopSession, endpointName: string): Promise<void> {
-  const pollMs = session.mode === "local" ? 250 : 10_000;
-  const deadline = Date.now() + (session.mode === "local" ? 60_000 : 20 * 60_000);
-  while (Date.now() < deadline) {
-    const found = await ignoreGone(
-      session.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+  try {
+    await waitUntilEndpointDeleted(
+      {
+        client: session.sagemaker,
+        ...endpointWaitConfig(session, { timeoutSeconds: session.mode === "local" ? 60 : 1200 }),
+      },
+      { EndpointName: endpointName },
     );
-    if (!found) return;
-    await sleep(pollMs);
+  } catch {
+    throw new Error(
+      `Endpoint ${endpointName} is still being deleted; run the cleanup cell again in a minute.`,
+    );
   }
-  throw new Error(`Endpoint ${endpointName} is still being deleted; run the cleanup cell again in a minute.`);
 }
 
 export interface DeletedResources {
@@ -102,33 +105,25 @@ export async function deleteEndpointResources(
 
 async function tagsOf(sagemaker: SageMakerClient, arn: string): Promise<Tag[]> {
   const tags: Tag[] = [];
-  let token: string | undefined;
-  do {
-    const page = await sagemaker.send(new ListTagsCommand({ ResourceArn: arn, NextToken: token }));
+  for await (const page of paginateListTags({ client: sagemaker }, { ResourceArn: arn }))
     tags.push(...(page.Tags ?? []));
-    token = page.NextToken;
-  } while (token);
   return tags;
 }
 
-/** Pages through a List* operation and keeps the (name, arn) pairs. */
-async function listAll<P extends { NextToken?: string }>(
-  fetch: (token: string | undefined) => Promise<P>,
+/** Every (name, arn) pair of a List* paginator; a kind local SageMaker does not serve has none. */
+async function listAll<P>(
+  pages: AsyncIterable<P>,
   pick: (page: P) => { name?: string; arn?: string }[],
 ): Promise<{ name: string; arn: string }[]> {
   const items: { name: string; arn: string }[] = [];
-  let token: string | undefined;
-  do {
-    let page: P;
-    try {
-      page = await fetch(token);
-    } catch (error) {
-      if (isUnsupported(error)) return items;
-      throw error;
+  try {
+    for await (const page of pages) {
+      for (const item of pick(page))
+        if (item.name && item.arn) items.push({ name: item.name, arn: item.arn });
     }
-    for (const item of pick(page)) if (item.name && item.arn) items.push({ name: item.name, arn: item.arn });
-    token = page.NextToken;
-  } while (token);
+  } catch (error) {
+    if (!isUnsupported(error)) throw error;
+  }
   return items;
 }
 
@@ -161,9 +156,9 @@ export async function cleanupWorkshopResources(
   };
   const deleted = empty();
 
-  const endpoints = await listAll(
-    (NextToken) => sagemaker.send(new ListEndpointsCommand({ NextToken, MaxResults: 100 })),
-    (page) => (page.Endpoints ?? []).map((e) => ({ name: e.EndpointName, arn: e.EndpointArn })),
+  const client = { client: sagemaker, pageSize: 100 };
+  const endpoints = await listAll(paginateListEndpoints(client, {}), (page) =>
+    (page.Endpoints ?? []).map((e) => ({ name: e.EndpointName, arn: e.EndpointArn })),
   );
   for (const endpoint of endpoints) {
     if (!(await ours(endpoint.arn))) continue;
@@ -173,10 +168,8 @@ export async function cleanupWorkshopResources(
     deleted.models.push(...result.models);
   }
 
-  const configs = await listAll(
-    (NextToken) => sagemaker.send(new ListEndpointConfigsCommand({ NextToken, MaxResults: 100 })),
-    (page) =>
-      (page.EndpointConfigs ?? []).map((c) => ({ name: c.EndpointConfigName, arn: c.EndpointConfigArn })),
+  const configs = await listAll(paginateListEndpointConfigs(client, {}), (page) =>
+    (page.EndpointConfigs ?? []).map((c) => ({ name: c.EndpointConfigName, arn: c.EndpointConfigArn })),
   );
   for (const config of configs) {
     if (deleted.endpointConfigs.includes(config.name) || !(await ours(config.arn))) continue;
@@ -187,9 +180,8 @@ export async function cleanupWorkshopResources(
     }
   }
 
-  const models = await listAll(
-    (NextToken) => sagemaker.send(new ListModelsCommand({ NextToken, MaxResults: 100 })),
-    (page) => (page.Models ?? []).map((m) => ({ name: m.ModelName, arn: m.ModelArn })),
+  const models = await listAll(paginateListModels(client, {}), (page) =>
+    (page.Models ?? []).map((m) => ({ name: m.ModelName, arn: m.ModelArn })),
   );
   for (const model of models) {
     if (deleted.models.includes(model.name) || !(await ours(model.arn))) continue;
@@ -198,11 +190,8 @@ export async function cleanupWorkshopResources(
     }
   }
 
-  const training = await listAll(
-    (NextToken) =>
-      sagemaker.send(new ListTrainingJobsCommand({ NextToken, MaxResults: 100, StatusEquals: "InProgress" })),
-    (page) =>
-      (page.TrainingJobSummaries ?? []).map((j) => ({ name: j.TrainingJobName, arn: j.TrainingJobArn })),
+  const training = await listAll(paginateListTrainingJobs(client, { StatusEquals: "InProgress" }), (page) =>
+    (page.TrainingJobSummaries ?? []).map((j) => ({ name: j.TrainingJobName, arn: j.TrainingJobArn })),
   );
   for (const job of training) {
     if (!(await ours(job.arn))) continue;
@@ -211,10 +200,7 @@ export async function cleanupWorkshopResources(
   }
 
   const transforms = await listAll(
-    (NextToken) =>
-      sagemaker.send(
-        new ListTransformJobsCommand({ NextToken, MaxResults: 100, StatusEquals: "InProgress" }),
-      ),
+    paginateListTransformJobs(client, { StatusEquals: "InProgress" }),
     (page) =>
       (page.TransformJobSummaries ?? []).map((j) => ({ name: j.TransformJobName, arn: j.TransformJobArn })),
   );

@@ -57,6 +57,8 @@ export interface FitOptions {
   logs?: boolean;
   /** Seconds between DescribeTrainingJob polls (default 1 locally, 15 on AWS). */
   pollSeconds?: number;
+  /** Give up waiting after this long (default: the job's MaxRuntimeInSeconds plus a margin); the job runs on. */
+  timeoutSeconds?: number;
   onStatus?: (status: StatusChange) => void;
   onLog?: (line: LogLine) => void;
 }
@@ -226,7 +228,9 @@ function defaultStatusPrinter(change: StatusChange): void {
 
 /**
  * Waits for a training job: polls DescribeTrainingJob, reports each status transition, follows the job's
- * CloudWatch logs, and returns the outcome. The same calls run against local SageMaker and AWS.
+ * CloudWatch logs, and returns the outcome. The same calls run against local SageMaker and AWS. This is the one
+ * hand-written wait of the toolkit (the SDK's waitUntilTrainingJobCompletedOrStopped cannot interleave the log
+ * lines with the status changes); it gives up after the job's own time limit, saying the job still runs.
  */
 export async function waitForTrainingJob(
   session: WorkshopSession,
@@ -242,10 +246,17 @@ export async function waitForTrainingJob(
   const statusHistory: StatusChange[] = [];
   const logs: LogLine[] = [];
   let last = "";
+  let deadline: number | undefined;
   for (;;) {
     const description = await session.sagemaker.send(
       new DescribeTrainingJobCommand({ TrainingJobName: jobName }),
     );
+    deadline ??=
+      started +
+      1000 *
+        (options.timeoutSeconds ??
+          (description.StoppingCondition?.MaxRuntimeInSeconds ?? 86_400) +
+            (session.mode === "local" ? 60 : 1800));
     const status = description.TrainingJobStatus ?? "Unknown";
     const secondary = description.SecondaryStatus ?? "";
     const terminal = TERMINAL.has(status);
@@ -290,6 +301,12 @@ export async function waitForTrainingJob(
         );
       }
       return result;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Training job ${jobName} is still ${status} after ${Math.round((Date.now() - started) / 1000)} s of waiting. ` +
+          "It keeps running (and, on AWS, billing): call waitForTrainingJob again, or stop it with StopTrainingJob.",
+      );
     }
     await sleep(pollMs);
   }

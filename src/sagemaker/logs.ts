@@ -1,7 +1,7 @@
 import {
   type CloudWatchLogsClient,
-  DescribeLogStreamsCommand,
   GetLogEventsCommand,
+  paginateDescribeLogStreams,
 } from "@aws-sdk/client-cloudwatch-logs";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
@@ -41,23 +41,26 @@ export class LogStreamFollower {
   }
 
   async poll(): Promise<LogLine[]> {
-    let streams: string[];
+    const streams: string[] = [];
     try {
-      const found = await this.logs.send(
-        new DescribeLogStreamsCommand({
+      const pages = paginateDescribeLogStreams(
+        { client: this.logs },
+        {
           logGroupName: this.logGroupName,
           ...(this.streamPrefix ? { logStreamNamePrefix: this.streamPrefix } : {}),
-        }),
+        },
       );
-      streams = (found.logStreams ?? []).flatMap((stream) =>
-        stream.logStreamName ? [stream.logStreamName] : [],
-      );
+      for await (const page of pages) {
+        for (const stream of page.logStreams ?? [])
+          if (stream.logStreamName) streams.push(stream.logStreamName);
+      }
     } catch (error) {
       if (isMissing(error)) return [];
       throw error;
     }
     const lines: LogLine[] = [];
     for (const stream of streams.sort()) {
+      // Not the SDK's paginator: it stops at the end of the stream, and this loop must resume from there next poll.
       // GetLogEvents answers the same token when a stream has nothing new: that ends the page loop.
       for (;;) {
         const token = this.tokens.get(stream);

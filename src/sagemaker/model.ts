@@ -12,6 +12,7 @@ import {
   type DescribeEndpointCommandOutput,
   type ProductionVariantInstanceType,
   type Tag,
+  waitUntilEndpointInService,
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
 import { assertCostConsent } from "./cost";
@@ -100,51 +101,63 @@ export function buildCreateEndpointRequest(
   return { EndpointName: assertSageMakerName(name, "endpoint"), EndpointConfigName: configName, Tags: tags };
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** How often the SDK waiter asks: a local endpoint is up in well under a second, a real one in minutes. */
+export function endpointWaitConfig(
+  session: WorkshopSession,
+  options: Pick<DeployOptions, "pollSeconds" | "timeoutSeconds">,
+): { minDelay: number; maxDelay: number; maxWaitTime: number } {
+  const minDelay = options.pollSeconds ?? (session.mode === "local" ? 0.2 : 15);
+  return {
+    minDelay,
+    maxDelay: Math.max(minDelay, session.mode === "local" ? 1 : 60),
+    maxWaitTime: options.timeoutSeconds ?? (session.mode === "local" ? 300 : 1800),
+  };
+}
 
-/** Polls DescribeEndpoint until InService (or an error for Failed), reporting each status once. */
+/**
+ * Waits for an endpoint with the SDK's own waiter (waitUntilEndpointInService) and reports where it started and
+ * how it ended; a Failed endpoint is an error quoting FailureReason, a timeout one that says what still runs.
+ */
 export async function waitForEndpoint(
   session: WorkshopSession,
   endpointName: string,
   options: Pick<DeployOptions, "pollSeconds" | "onStatus" | "timeoutSeconds"> = {},
 ): Promise<DescribeEndpointCommandOutput> {
-  const pollMs = (options.pollSeconds ?? (session.mode === "local" ? 0.5 : 15)) * 1000;
-  const timeoutMs = (options.timeoutSeconds ?? (session.mode === "local" ? 300 : 1800)) * 1000;
   const onStatus =
     options.onStatus ??
     ((change: EndpointStatusChange) =>
       console.log(
-        `[${change.elapsedSeconds.toFixed(0).padStart(4)} s] endpoint ${endpointName}: ${change.status}`,
+        `[${change.elapsedSeconds.toFixed(1).padStart(5)} s] endpoint ${endpointName}: ${change.status}`,
       ));
   const started = Date.now();
-  let last = "";
-  for (;;) {
-    const description = await session.sagemaker.send(
-      new DescribeEndpointCommand({ EndpointName: endpointName }),
+  const describe = () => session.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+  const report = (description: DescribeEndpointCommandOutput) =>
+    onStatus({
+      status: description.EndpointStatus ?? "Unknown",
+      elapsedSeconds: (Date.now() - started) / 1000,
+      failureReason: description.FailureReason,
+    });
+  const first = await describe();
+  report(first);
+  if (first.EndpointStatus === "InService") return first;
+  const config = endpointWaitConfig(session, options);
+  const outcome = await waitUntilEndpointInService(
+    { client: session.sagemaker, ...config },
+    { EndpointName: endpointName },
+  ).catch((error: Error) => error);
+  const last = await describe();
+  report(last);
+  if (last.EndpointStatus === "InService") return last;
+  if (last.EndpointStatus === "Failed" || last.EndpointStatus === "OutOfService") {
+    throw new Error(
+      `Endpoint ${endpointName} is ${last.EndpointStatus}: ${last.FailureReason ?? "no reason given"}`,
     );
-    const status = description.EndpointStatus ?? "Unknown";
-    if (status !== last) {
-      last = status;
-      onStatus({
-        status,
-        elapsedSeconds: (Date.now() - started) / 1000,
-        failureReason: description.FailureReason,
-      });
-    }
-    if (status === "InService") return description;
-    if (status === "Failed" || status === "OutOfService") {
-      throw new Error(
-        `Endpoint ${endpointName} is ${status}: ${description.FailureReason ?? "no reason given"}`,
-      );
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(
-        `Endpoint ${endpointName} is still ${status} after ${timeoutMs / 1000} s. It keeps running (and, on AWS, ` +
-          "billing): wait and call waitForEndpoint again, or delete it with deleteEndpointResources.",
-      );
-    }
-    await sleep(pollMs);
   }
+  throw new Error(
+    `Endpoint ${endpointName} is still ${last.EndpointStatus} after ${config.maxWaitTime} s` +
+      `${outcome instanceof Error && outcome.name !== "TimeoutError" ? ` (${outcome.message.slice(0, 200)})` : ""}. ` +
+      "It keeps running (and, on AWS, billing): wait and call waitForEndpoint again, or delete it with deleteEndpointResources.",
+  );
 }
 
 /** A model definition (image + artifact + environment), like the Python SDK's Model. */

@@ -10,7 +10,3 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
   }
   return { bucket: match[1], key: match[2] ?? "" };
 }
-
-export function formatS3Uri(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`;
-}

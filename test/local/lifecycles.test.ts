@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { IllegalTransition, type Lifecycle } from "../../src/local/core/lifecycle";
+import type { EndpointRecord } from "../../src/local/services/sagemaker/hosting/records";
+import { ENDPOINT, TRAINING_JOB } from "../../src/local/services/sagemaker/lifecycles";
+import type { StoredTrainingJob } from "../../src/local/services/sagemaker/training/records";
+
+/** Every legal move of every lifecycle table works and is recorded; every other move fails loudly. */
+
+function trainingJob(at: string): StoredTrainingJob {
+  return {
+    request: {
+      TrainingJobName: "job-1",
+      RoleArn: "arn:aws:iam::000000000000:role/local",
+      OutputDataConfig: { S3OutputPath: "s3://b/" },
+    } as StoredTrainingJob["request"],
+    TrainingJobArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:training-job/job-1",
+    TrainingJobStatus: "InProgress",
+    SecondaryStatus: at as StoredTrainingJob["SecondaryStatus"],
+    CreationTime: 1_000,
+    LastModifiedTime: 1_000,
+    SecondaryStatusTransitions: [
+      { Status: at as StoredTrainingJob["SecondaryStatus"], StartTime: 1_000, StatusMessage: at },
+    ],
+    FinalMetricDataList: [],
+    S3ModelArtifacts: "s3://b/job-1/output/model.tar.gz",
+  };
+}
+
+function endpoint(at: string): EndpointRecord {
+  return {
+    EndpointName: "ep",
+    EndpointArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:endpoint/ep",
+    EndpointConfigName: "cfg",
+    EndpointStatus: at as EndpointRecord["EndpointStatus"],
+    FailureReason: "an earlier problem",
+    CreationTime: 1_000,
+    LastModifiedTime: 1_000,
+    variants: [],
+  };
+}
+
+function everyPair<R extends { LastModifiedTime: number }, S extends string>(
+  lifecycle: Lifecycle<R, S>,
+): { from: S; to: S; legal: boolean }[] {
+  const statuses = lifecycle.statuses();
+  return statuses.flatMap((from) => statuses.map((to) => ({ from, to, legal: lifecycle.canMove(from, to) })));
+}
+
+describe.each([
+  ["training job", TRAINING_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>, trainingJob],
+  ["endpoint", ENDPOINT as unknown as Lifecycle<{ LastModifiedTime: number }, string>, endpoint],
+] as const)("the %s lifecycle", (_kind, lifecycle, make) => {
+  const pairs = everyPair(lifecycle);
+
+  it("has at least one legal move out of every status that is not final, and none out of a final one", () => {
+    for (const status of lifecycle.statuses()) {
+      expect(lifecycle.next(status).length > 0).toBe(!lifecycle.isFinal(status));
+      for (const next of lifecycle.next(status)) expect(lifecycle.statuses()).toContain(next);
+    }
+  });
+
+  it.each(pairs.filter((pair) => pair.legal))(
+    "moves $from → $to, stamps the time and saves once",
+    ({ from, to }) => {
+      const record = make(from);
+      const saved: unknown[] = [];
+      lifecycle.transition(record, to, { reason: "why", message: "what", at: 5_000 }, (changed) =>
+        saved.push(changed),
+      );
+      expect(lifecycle.status(record)).toBe(to);
+      expect(record.LastModifiedTime).toBe(5_000);
+      expect(saved).toEqual([record]);
+    },
+  );
+
+  it.each(pairs.filter((pair) => !pair.legal))(
+    "refuses $from → $to, changing and saving nothing",
+    ({ from, to }) => {
+      const record = make(from);
+      const before = structuredClone(record);
+      const saved: unknown[] = [];
+      expect(() => lifecycle.transition(record, to, {}, (changed) => saved.push(changed))).toThrow(
+        IllegalTransition,
+      );
+      expect(record).toEqual(before);
+      expect(saved).toEqual([]);
+    },
+  );
+});
+
+describe("what a move records", () => {
+  it("training: closes the previous step, derives TrainingJobStatus, keeps FailureReason and the end time", () => {
+    const job = trainingJob("Training");
+    TRAINING_JOB.transition(job, "Uploading", { message: "Uploading the model", at: 2_000 }, () => undefined);
+    TRAINING_JOB.transition(
+      job,
+      "Failed",
+      { reason: "ClientError: bucket gone", at: 3_000 },
+      () => undefined,
+    );
+    expect(job.SecondaryStatusTransitions).toEqual([
+      { Status: "Training", StartTime: 1_000, EndTime: 2_000, StatusMessage: "Training" },
+      { Status: "Uploading", StartTime: 2_000, EndTime: 3_000, StatusMessage: "Uploading the model" },
+      { Status: "Failed", StartTime: 3_000, StatusMessage: "Training job failed" },
+    ]);
+    expect(job).toMatchObject({
+      TrainingJobStatus: "Failed",
+      SecondaryStatus: "Failed",
+      FailureReason: "ClientError: bucket gone",
+      TrainingEndTime: 3_000,
+    });
+    const stopped = trainingJob("Stopping");
+    TRAINING_JOB.transition(stopped, "MaxRuntimeExceeded", { at: 4_000 }, () => undefined);
+    expect(stopped).toMatchObject({ TrainingJobStatus: "Stopped", SecondaryStatus: "MaxRuntimeExceeded" });
+  });
+
+  it("endpoint: a move sets FailureReason to its reason (none clears it), deleting keeps it", () => {
+    const record = endpoint("InService");
+    ENDPOINT.transition(record, "Updating", {}, () => undefined);
+    expect(record.FailureReason).toBeUndefined();
+    ENDPOINT.transition(record, "InService", { reason: "rolled back: image missing" }, () => undefined);
+    expect(record.FailureReason).toBe("rolled back: image missing");
+    ENDPOINT.transition(record, "Deleting", {}, () => undefined);
+    expect(record).toMatchObject({ EndpointStatus: "Deleting", FailureReason: "rolled back: image missing" });
+  });
+});
