@@ -26,6 +26,7 @@ import {
   type ArchiveKind,
   type ArchiveLimits,
   PROGRESS_INTERVAL_MS,
+  RATIO_GRACE_BYTES,
   unsafeEntryReason,
 } from "./archives";
 
@@ -71,9 +72,6 @@ class Refusal extends Error {}
 
 class Aborted extends Error {}
 
-// A file of zeros compresses about 1000:1, and a small archive holding one is harmless: the ratio is only held
-// against an archive once it has expanded this far.
-const RATIO_GRACE_BYTES = 16 * 2 ** 20;
 // As Linux counts (MAXSYMLINKS): more links than this in one resolution is a loop or an attack.
 const MAX_LINK_HOPS = 40;
 const GZIP_MAGIC = [0x1f, 0x8b];

@@ -25,7 +25,7 @@ export type ArchiveKind = "model" | "source";
 export interface ArchiveLimits {
   /** Bytes of tar (headers included) the archive may expand to. */
   maxBytes: number;
-  /** Expanded bytes per compressed byte, over the archive so far; what a zip bomb exceeds. */
+  /** Expanded bytes per compressed byte, over the archive so far, once past RATIO_GRACE_BYTES. */
   maxRatio: number;
   /** Files, folders and links. */
   maxEntries: number;
@@ -56,6 +56,13 @@ export interface ExtractSummary {
   /** Bytes of file contents written. */
   bytes: number;
 }
+
+/**
+ * Up to this much, an archive may compress at any ratio. This project's own model is hashed float16 weights,
+ * 32 MiB per class at the largest hash space: a lightly trained one is mostly zeros and compresses about
+ * 900:1, as a zip bomb does. A bomb is still stopped once it has written this much.
+ */
+export const RATIO_GRACE_BYTES = 128 * 2 ** 20;
 
 export const PROGRESS_INTERVAL_MS = 250;
 

@@ -8,6 +8,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -15,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
-import { gzipSync } from "node:zlib";
+import { createGzip, gzipSync } from "node:zlib";
 import * as tar from "tar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -26,6 +27,7 @@ import {
   UnsafeArchiveError,
 } from "../../src/local/archives";
 import { type RawEntry, rawArchive, rawTar } from "../support/raw-archive";
+import { saveTinySentimentModel } from "../support/tiny-sentiment";
 
 /**
  * The archive extractor against hostile archives written header by header. Every case runs in its own temporary
@@ -354,20 +356,44 @@ describe("extractArchiveSafely", () => {
     });
 
     it("stops a zip bomb early on the compression ratio", async () => {
-      // The header promises 10 GiB of zeros; 64 MiB follow. Reading on past the cap would end in "truncated".
-      const bomb = rawArchive([
+      // The header promises 10 GiB of zeros and 200 MiB follow, about 200 KiB gzipped: reading on past the
+      // cap would end in "truncated".
+      const gzip = createGzip();
+      const packed: Buffer[] = [];
+      gzip.on("data", (chunk: Buffer) => packed.push(chunk));
+      const headers = rawTar([
         { path: "code/inference.ts", body: "x" },
-        { path: "weights.bin", size: 10 * 2 ** 30, body: Buffer.alloc(64 * MiB) },
+        { path: "weights.bin", size: 10 * 2 ** 30 },
       ]);
+      gzip.write(headers.subarray(0, -1024)); // the end-of-archive blocks left out
+      const zeros = Buffer.alloc(MiB);
+      for (let i = 0; i < 200; i++) gzip.write(zeros);
+      await new Promise((resolve) => gzip.end(resolve));
+      const bomb = Buffer.concat(packed);
+      expect(bomb.length).toBeLessThan(MiB);
+
       const started = performance.now();
       const error = await refusal(extractArchiveSafely("model", bomb, dest));
       expect(error.message).toMatch(
         /^The model archive expands more than 200 times its compressed size .*while extracting "weights\.bin"/,
       );
       expect(error.message).toContain("LOCAL_SAGEMAKER_ARCHIVE_MAX_RATIO is 200");
+      expect(error.message).toMatch(/\(128\.\d MiB from \d+\.\d KiB so far/);
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(tree(dest)).toEqual([]);
       expect(outsideDest()).toEqual(UNTOUCHED);
+    });
+
+    it("lets this project's own model through, though it compresses like a bomb", async () => {
+      const model = saveTinySentimentModel();
+      try {
+        const archive = await packFolder(model);
+        expect(statSync(join(model, "weights.bin")).size / archive.length).toBeGreaterThan(200);
+        await extractArchiveSafely("model", archive, dest);
+      } finally {
+        rmSync(model, { recursive: true, force: true });
+      }
+      expect(tree(dest)).toEqual(["config.json", "weights.bin"]);
     });
 
     it("refuses more entries than allowed, naming the first one over", async () => {
