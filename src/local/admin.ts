@@ -41,33 +41,34 @@ function sendJson(res: ServerResponse, status: number, document: unknown, reques
 export function adminRoute(options: AdminOptions): Route {
   return {
     name: "local admin",
-    matches: (head) => head.path.startsWith("/_local/"),
-    async handle(head: RequestHead, res) {
-      if (head.path === "/_local/health" && head.method === "GET") {
-        const health: LocalSageMakerHealth = {
-          service: LOCAL_SERVICE_NAME,
-          version: LOCAL_VERSION,
-          pid: process.pid,
-          url: options.url(),
-          region: options.identity.region,
-          accountId: options.identity.accountId,
-        };
-        sendJson(res, 200, health, head.requestId);
-        return;
-      }
-      if (head.path === "/_local/shutdown" && head.method === "POST") {
-        sendJson(res, 202, { shuttingDown: true }, head.requestId);
-        res.once("finish", options.onShutdownRequest);
-        return;
-      }
-      sendJson(
-        res,
-        404,
-        {
-          message: `Local SageMaker has no ${head.method} ${head.path.slice(0, 100)}; it serves GET /_local/health and POST /_local/shutdown.`,
-        },
-        head.requestId,
-      );
-    },
+    claim: (head) => (head.path.startsWith("/_local/") ? (res) => answer(head, res) : undefined),
   };
+
+  async function answer(head: RequestHead, res: ServerResponse): Promise<void> {
+    if (head.path === "/_local/health" && head.method === "GET") {
+      const health: LocalSageMakerHealth = {
+        service: LOCAL_SERVICE_NAME,
+        version: LOCAL_VERSION,
+        pid: process.pid,
+        url: options.url(),
+        region: options.identity.region,
+        accountId: options.identity.accountId,
+      };
+      sendJson(res, 200, health, head.requestId);
+      return;
+    }
+    if (head.path === "/_local/shutdown" && head.method === "POST") {
+      sendJson(res, 202, { shuttingDown: true }, head.requestId);
+      res.once("finish", options.onShutdownRequest);
+      return;
+    }
+    sendJson(
+      res,
+      404,
+      {
+        message: `Local SageMaker has no ${head.method} ${head.path.slice(0, 100)}; it serves GET /_local/health and POST /_local/shutdown.`,
+      },
+      head.requestId,
+    );
+  }
 }

@@ -11,7 +11,10 @@ import { readJsonFile, writeFileAtomically } from "./store";
  * job run through `SupervisedChild`. Each child
  * - is one of our own Node entry points (`nodeEntry`), run from TypeScript source under tsx or compiled from dist,
  *   the same way the server itself runs;
- * - leads its own process group, so stopping it reaches whatever it started (a user's Python script);
+ * - leads its own process group when it runs code that may start processes of its own (a training job's Python
+ *   script), so stopping it reaches them; a long-lived server of ours (an inference container) stays in the
+ *   server's session instead: on Linux every new session is its own scheduling group (autogroup), and an
+ *   endpoint's container in a group of its own made every invocation cost the server about 80 µs more of CPU;
  * - gets an IPC channel it watches: when the server dies, even by SIGKILL, the channel closes and the child ends its
  *   group (see `src/containers/parent-watch.ts`), so nothing keeps running without its server;
  * - gets the host variables it needs to run and nothing else of the server's environment (no AWS credentials,
@@ -55,6 +58,8 @@ export interface ChildSpec {
   env: NodeJS.ProcessEnv;
   /** SIGTERM to SIGKILL when stopping (default 3 s). */
   graceMs?: number;
+  /** Lead a process group of its own (a new session), so stop() ends everything it started. */
+  ownGroup?: boolean;
   registry?: ProcessRegistry;
   onLine(stream: "stdout" | "stderr", line: string): void;
   onMessage?(message: unknown): void;
@@ -70,11 +75,11 @@ export interface ChildExit {
 
 const DEFAULT_GRACE_MS = 3_000;
 
-/** Every child group still running, so even an abrupt exit of the server leaves none behind. */
-const running = new Set<number>();
+/** Every child still running (and how to signal it), so even an abrupt exit of the server leaves none behind. */
+const running = new Map<number, (pid: number, signal: NodeJS.Signals) => void>();
 
 process.once("exit", () => {
-  for (const pid of running) signalGroup(pid, "SIGKILL");
+  for (const [pid, signal] of running) signal(pid, "SIGKILL");
 });
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -85,24 +90,34 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 export class SupervisedChild {
   private readonly child: ChildProcess;
   private stopping = false;
   private readonly exited: Promise<ChildExit>;
   private readonly graceMs: number;
+  private readonly signal: (pid: number, signal: NodeJS.Signals) => void;
 
   constructor(spec: ChildSpec) {
     this.graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
+    this.signal = spec.ownGroup ? signalGroup : signalProcess;
     this.child = spawn(process.execPath, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
-      detached: true,
+      detached: spec.ownGroup === true,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     const pid = this.child.pid;
     if (pid !== undefined) {
-      running.add(pid);
-      spec.registry?.add(pid, spec.label);
+      running.set(pid, this.signal);
+      spec.registry?.add(pid, spec.label, spec.ownGroup === true);
     }
     const streamsClosed = (["stdout", "stderr"] as const).map((name) => {
       const stream = this.child[name];
@@ -118,7 +133,7 @@ export class SupervisedChild {
       const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
         if (pid !== undefined) {
           // Whatever the leader started and left behind goes with it.
-          signalGroup(pid, "SIGKILL");
+          if (spec.ownGroup) signalGroup(pid, "SIGKILL");
           running.delete(pid);
           spec.registry?.remove(pid);
         }
@@ -155,8 +170,8 @@ export class SupervisedChild {
     this.stopping = true;
     const pid = this.child.pid;
     if (this.alive && pid !== undefined) {
-      signalGroup(pid, "SIGTERM");
-      const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), this.graceMs);
+      this.signal(pid, "SIGTERM");
+      const timer = setTimeout(() => this.signal(pid, "SIGKILL"), this.graceMs);
       const exit = await this.exited;
       clearTimeout(timer);
       return exit;
@@ -168,7 +183,7 @@ export class SupervisedChild {
   kill(): void {
     this.stopping = true;
     const pid = this.child.pid;
-    if (pid !== undefined && this.alive) signalGroup(pid, "SIGKILL");
+    if (pid !== undefined && this.alive) this.signal(pid, "SIGKILL");
   }
 }
 
@@ -196,6 +211,8 @@ export class CrashWindow {
 interface RegisteredProcess {
   pid: number;
   label: string;
+  /** Whether it leads its own process group (then the whole group is ended). */
+  group: boolean;
   /** The kernel's start time of the process (Linux), so a pid reused since is never killed by mistake. */
   started?: string;
 }
@@ -223,15 +240,15 @@ export class ProcessRegistry {
       // Without a start time to compare (no /proc), a pid that may have been reused is left alone.
       if (entry.started === undefined || !isAlive(entry.pid) || startTime(entry.pid) !== entry.started)
         continue;
-      signalGroup(entry.pid, "SIGKILL");
+      (entry.group ? signalGroup : signalProcess)(entry.pid, "SIGKILL");
       reaped.push(`${entry.label} (pid ${entry.pid})`);
     }
     this.save();
     return reaped;
   }
 
-  add(pid: number, label: string): void {
-    this.entries.set(pid, { pid, label, started: startTime(pid) });
+  add(pid: number, label: string, group: boolean): void {
+    this.entries.set(pid, { pid, label, group, started: startTime(pid) });
     this.save();
   }
 

@@ -54,10 +54,12 @@ export function sendBody(
   res.end(body);
 }
 
+/** This process and its start: with a counter, request ids never repeat across restarts either. */
+const REQUEST_ID_PREFIX = `${process.pid.toString(16)}${Date.now().toString(16)}`.toUpperCase();
 let requestCounter = 0;
 
-/** A request id in the shape AWS uses (upper-case hex), unique within this process. */
+/** A request id in the shape AWS uses (upper-case hex), unique to this server's run. */
 export function newRequestId(): string {
-  requestCounter = (requestCounter + 1) % 0x100000000;
-  return `${process.pid.toString(16).padStart(8, "0")}${requestCounter.toString(16).padStart(8, "0")}${Date.now().toString(16)}`.toUpperCase();
+  requestCounter += 1;
+  return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, "0");
 }

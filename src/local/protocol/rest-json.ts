@@ -21,6 +21,17 @@ export interface RestJsonServiceSpec {
 
 type Segment = { literal: string } | { label: string; greedy: boolean };
 
+/** One input member, with what finding it on the wire takes worked out once (the runtime path is hot). */
+interface InputBinding {
+  name: string;
+  member: CompactMember;
+  /** Lower-cased header name, query name, header prefix, or the body name. */
+  wire: string;
+  /** Position among the template's labels. */
+  labelIndex: number;
+  shapeType: CompactShape["type"] | undefined;
+}
+
 interface CompiledOperation {
   name: string;
   method: string;
@@ -28,8 +39,9 @@ interface CompiledOperation {
   /** Query literals the URI template requires (`?versions`). */
   requiredQuery: string[];
   code: number;
-  input: Record<string, CompactMember>;
-  output: Record<string, CompactMember>;
+  inputs: InputBinding[];
+  hasBodyMembers: boolean;
+  output: [string, CompactMember][];
 }
 
 export interface RestJsonService {
@@ -99,19 +111,35 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
     .filter(([name, operation]) => operation.http && Object.hasOwn(spec.operations, name))
     .map(([name, operation]) => {
       const http = operation.http as { method: string; uri: string; code: number };
+      const template = compileTemplate(http.uri);
+      const labels = template.segments.flatMap((segment) => ("label" in segment ? [segment.label] : []));
+      const inputs = Object.entries(structureMembers(model, operation.input)).map(
+        ([memberName, member]): InputBinding => ({
+          name: memberName,
+          member,
+          wire:
+            member.location === "header" || member.location === "prefixHeaders"
+              ? (member.name as string).toLowerCase()
+              : (member.name ?? memberName),
+          labelIndex: labels.indexOf(memberName),
+          shapeType: model.shapes[member.target]?.type,
+        }),
+      );
       return {
         name,
         method: http.method,
-        ...compileTemplate(http.uri),
+        ...template,
         code: http.code,
-        input: structureMembers(model, operation.input),
-        output: structureMembers(model, operation.output),
+        inputs,
+        hasBodyMembers: inputs.some((binding) => binding.member.location === undefined),
+        output: Object.entries(structureMembers(model, operation.output)),
       };
     });
 
   const badInput = (message: string): AwsError => new AwsError(spec.validationCode, message);
 
   function decodeLabel(value: string, name: string): string {
+    if (!value.includes("%")) return value;
     try {
       return decodeURIComponent(value);
     } catch {
@@ -122,9 +150,8 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
   }
 
   /** Header and query values are text on the wire; the shape says what they stand for. */
-  function fromText(member: CompactMember, text: string, where: string): unknown {
-    const shape = model.shapes[member.target] as CompactShape | undefined;
-    switch (shape?.type) {
+  function fromText(type: CompactShape["type"] | undefined, text: string, where: string): unknown {
+    switch (type) {
       case "integer":
       case "long":
       case "float":
@@ -149,63 +176,53 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
     operation: CompiledOperation,
     labels: string[],
     headers: IncomingHttpHeaders,
-    query: URLSearchParams,
+    query: URLSearchParams | undefined,
     body: Buffer,
   ): Record<string, unknown> {
     const input: Record<string, unknown> = {};
-    let labelIndex = 0;
-    const labelNames = operation.segments.flatMap((segment) => ("label" in segment ? [segment.label] : []));
-    let bodyMembers = false;
-    for (const [name, member] of Object.entries(operation.input)) {
+    for (const binding of operation.inputs) {
+      const { name, member, wire } = binding;
       switch (member.location) {
         case "label": {
-          const at = labelNames.indexOf(name);
-          const raw = labels[at >= 0 ? at : labelIndex++];
+          const raw = labels[binding.labelIndex];
           if (raw !== undefined) input[name] = decodeLabel(raw, name);
           break;
         }
         case "header": {
-          const value = headers[(member.name as string).toLowerCase()];
+          const value = headers[wire];
           const text = Array.isArray(value) ? value.join(",") : value;
-          if (text !== undefined) input[name] = fromText(member, text, `Header ${member.name}`);
+          if (text !== undefined) input[name] = fromText(binding.shapeType, text, `Header ${member.name}`);
           break;
         }
         case "query": {
-          const values = query.getAll(member.name as string);
-          const shape = model.shapes[member.target];
+          const values = query?.getAll(wire) ?? [];
           if (values.length > 0)
             input[name] =
-              shape?.type === "list"
+              binding.shapeType === "list"
                 ? values
-                : fromText(member, values[0] as string, `Parameter ${member.name}`);
+                : fromText(binding.shapeType, values[0] as string, `Parameter ${wire}`);
           break;
         }
         case "prefixHeaders": {
-          const prefix = (member.name as string).toLowerCase();
           const map: Record<string, string> = {};
           for (const [key, value] of Object.entries(headers)) {
-            if (key.startsWith(prefix) && typeof value === "string") map[key.slice(prefix.length)] = value;
+            if (key.startsWith(wire) && typeof value === "string") map[key.slice(wire.length)] = value;
           }
           if (Object.keys(map).length > 0) input[name] = map;
           break;
         }
-        case "payload": {
-          const shape = model.shapes[member.target];
-          if (shape?.type === "blob") input[name] = body;
-          else if (shape?.type === "string") input[name] = body.toString("utf8");
+        case "payload":
+          if (binding.shapeType === "blob") input[name] = body;
+          else if (binding.shapeType === "string") input[name] = body.toString("utf8");
           else if (body.length > 0) input[name] = parseJsonDocument(body);
           break;
-        }
         default:
-          bodyMembers = true;
       }
     }
-    if (bodyMembers && body.length > 0) {
+    if (operation.hasBodyMembers && body.length > 0) {
       const document = parseJsonDocument(body);
-      for (const [name, member] of Object.entries(operation.input)) {
-        if (member.location !== undefined) continue;
-        const wire = member.name ?? name;
-        if (document[wire] !== undefined) input[wire] = document[wire];
+      for (const { member, wire } of operation.inputs) {
+        if (member.location === undefined && document[wire] !== undefined) input[wire] = document[wire];
       }
     }
     return input;
@@ -222,7 +239,7 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
     let payload: Buffer | undefined;
     const body: Record<string, unknown> = {};
     let hasBody = false;
-    for (const [name, member] of Object.entries(operation.output)) {
+    for (const [name, member] of operation.output) {
       const value = output[name];
       if (value === undefined || value === null) continue;
       switch (member.location) {

@@ -31,10 +31,10 @@ export interface RequestHead {
   readonly requestId: string;
 }
 
+/** A route looks at the head once: it either takes the request (the answer to write) or leaves it to the next. */
 export interface Route {
   readonly name: string;
-  matches(head: RequestHead): boolean;
-  handle(head: RequestHead, res: ServerResponse): Promise<void>;
+  claim(head: RequestHead): ((res: ServerResponse) => Promise<void>) | undefined;
 }
 
 /** awsJson and REST request bodies are small on AWS (6 MiB payloads); the cap leaves room to answer clearly. */
@@ -58,10 +58,13 @@ export function credentialScopeService(
   return parts?.length === 5 ? parts[3] : undefined;
 }
 
+/** Most requests have no query: they share one empty parameter list instead of parsing nothing. */
+const NO_QUERY = new URLSearchParams();
+
 export function readHead(req: IncomingMessage): RequestHead {
   const raw = req.url ?? "/";
   const queryAt = raw.indexOf("?");
-  const query = new URLSearchParams(queryAt >= 0 ? raw.slice(queryAt + 1) : "");
+  const query = queryAt >= 0 ? new URLSearchParams(raw.slice(queryAt + 1)) : NO_QUERY;
   return {
     req,
     method: req.method ?? "GET",
@@ -78,10 +81,14 @@ export class Router {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = readHead(req);
-    const route = this.routes.find((candidate) => candidate.matches(head));
     try {
-      if (!route) throw new Error(`no route for ${head.method} ${head.path} (the table must end with S3)`);
-      await route.handle(head, res);
+      let answer: ((res: ServerResponse) => Promise<void>) | undefined;
+      for (const route of this.routes) {
+        answer = route.claim(head);
+        if (answer) break;
+      }
+      if (!answer) throw new Error(`no route for ${head.method} ${head.path} (the table must end with S3)`);
+      await answer(res);
     } catch (error) {
       // Whatever escaped a protocol layer (a body that could not be read, a bug): answer and go on.
       const failure = toAwsError(error);
@@ -96,48 +103,54 @@ export function awsJsonRoute(services: readonly JsonServiceSpec[]): Route {
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
   return {
     name: "awsJson",
-    matches: (head) => head.target !== undefined,
-    async handle(head, res) {
-      const target = head.target as string;
-      const dot = target.lastIndexOf(".");
-      const service = dot > 0 ? byPrefix.get(target.slice(0, dot)) : undefined;
-      if (!service || head.method !== "POST") {
-        const version = header(head.req, "content-type")?.includes("1.0") ? "1.0" : "1.1";
-        const served = [...byPrefix.keys()].map((prefix) => `${prefix}.*`).join(", ");
-        sendJsonError(
-          res,
-          new AwsError(
-            "UnknownOperationException",
-            head.method !== "POST"
-              ? `X-Amz-Target requests are POSTs; got ${head.method}.`
-              : `Local SageMaker does not serve X-Amz-Target "${target.slice(0, 200)}"; it serves ${served}.`,
-          ),
-          head.requestId,
-          version,
-        );
-        return;
-      }
-      const body = await readBody(head.req, MAX_API_BODY_BYTES);
-      await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
-    },
+    claim: (head) => (head.target === undefined ? undefined : (res) => answer(head, res)),
   };
+
+  async function answer(head: RequestHead, res: ServerResponse): Promise<void> {
+    const target = head.target as string;
+    const dot = target.lastIndexOf(".");
+    const service = dot > 0 ? byPrefix.get(target.slice(0, dot)) : undefined;
+    if (!service || head.method !== "POST") {
+      const version = header(head.req, "content-type")?.includes("1.0") ? "1.0" : "1.1";
+      const served = [...byPrefix.keys()].map((prefix) => `${prefix}.*`).join(", ");
+      sendJsonError(
+        res,
+        new AwsError(
+          "UnknownOperationException",
+          head.method !== "POST"
+            ? `X-Amz-Target requests are POSTs; got ${head.method}.`
+            : `Local SageMaker does not serve X-Amz-Target "${target.slice(0, 200)}"; it serves ${served}.`,
+        ),
+        head.requestId,
+        version,
+      );
+      return;
+    }
+    const body = await readBody(head.req, MAX_API_BODY_BYTES);
+    await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
+  }
 }
 
 /**
  * A restJson service (SageMaker Runtime, Lambda): requests signed for `signingName`, or unsigned requests whose
  * method and path fit one of its URI templates. A signed request for it that fits none is answered by it.
  */
-export function restJsonRoute(service: RestJsonService, signingName: string, ownsScope = true): Route {
+export function restJsonRoute(service: RestJsonService, signingName: string): Route {
   return {
     name: service.spec.serviceName,
-    matches: (head) =>
-      head.target === undefined &&
-      ((ownsScope && head.scope === signingName) ||
-        ((head.scope === undefined || head.scope === signingName) &&
-          service.find(head.method, head.path, head.query) !== undefined)),
-    async handle(head, res) {
+    claim(head) {
+      if (head.target !== undefined || (head.scope !== undefined && head.scope !== signingName))
+        return undefined;
       const found = service.find(head.method, head.path, head.query);
-      if (!found) {
+      if (found) {
+        return async (res) => {
+          const body = await readBody(head.req, MAX_API_BODY_BYTES);
+          await service.handle(found, head.req.headers, head.query, body, res, head.requestId);
+        };
+      }
+      // Signed for this service but fitting none of its operations: its own error, not another service's.
+      if (head.scope !== signingName) return undefined;
+      return async (res) =>
         sendRestJsonError(
           res,
           new AwsError(
@@ -147,10 +160,6 @@ export function restJsonRoute(service: RestJsonService, signingName: string, own
           ),
           head.requestId,
         );
-        return;
-      }
-      const body = await readBody(head.req, MAX_API_BODY_BYTES);
-      await service.handle(found, head.req.headers, head.query, body, res, head.requestId);
     },
   };
 }
@@ -162,19 +171,20 @@ export function restJsonRoute(service: RestJsonService, signingName: string, own
 export function unknownServiceRoute(served: readonly string[]): Route {
   return {
     name: "unknown service",
-    matches: (head) => head.scope !== undefined && head.scope !== "s3" && !served.includes(head.scope),
-    async handle(head, res) {
-      const message = `Local SageMaker does not serve the service "${head.scope}" (the request is signed for it); it serves ${served.join(", ")} and s3.`;
-      const type = header(head.req, "content-type") ?? "";
-      if (type.includes("json")) {
-        sendJsonError(res, new AwsError("UnknownServiceException", message), head.requestId, "1.1");
-        return;
-      }
-      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${head.requestId}</RequestId></ErrorResponse>`;
-      sendBody(res, 400, Buffer.from(xml), {
-        "Content-Type": "text/xml",
-        "x-amzn-RequestId": head.requestId,
-      });
-    },
+    claim: (head) =>
+      head.scope !== undefined && head.scope !== "s3" && !served.includes(head.scope)
+        ? (res) => answer(head, res)
+        : undefined,
   };
+
+  async function answer(head: RequestHead, res: ServerResponse): Promise<void> {
+    const message = `Local SageMaker does not serve the service "${head.scope}" (the request is signed for it); it serves ${served.join(", ")} and s3.`;
+    const type = header(head.req, "content-type") ?? "";
+    if (type.includes("json")) {
+      sendJsonError(res, new AwsError("UnknownServiceException", message), head.requestId, "1.1");
+      return;
+    }
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${head.requestId}</RequestId></ErrorResponse>`;
+    sendBody(res, 400, Buffer.from(xml), { "Content-Type": "text/xml", "x-amzn-RequestId": head.requestId });
+  }
 }

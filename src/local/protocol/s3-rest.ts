@@ -86,8 +86,7 @@ const XML_HEADERS = { "Content-Type": "application/xml" };
 export function s3Route(s3: S3Service, options: S3ProtocolOptions): Route {
   return {
     name: "S3",
-    matches: () => true,
-    handle: (head, res) => handleS3(s3, head, res, options),
+    claim: (head) => (res) => handleS3(s3, head, res, options),
   };
 }
 

@@ -226,6 +226,7 @@ export class TrainingRun {
           AWS_REGION: this.ctx.region,
         }),
         graceMs: this.ctx.settings.stopGraceMs,
+        ownGroup: true,
         registry: this.ctx.processes,
         onLine: (_stream, line) => this.onLine(line),
         onExit: (exit) => resolve(exit),
