@@ -79,12 +79,6 @@ export class Deployment implements ServingEndpoint {
     return this.options.endpointName;
   }
 
-  get pids(): number[] {
-    return this.variants
-      .flatMap((variant) => variant.containers.map((c) => c.pid))
-      .filter((pid): pid is number => pid !== undefined);
-  }
-
   variant(name: string): DeployedVariant | undefined {
     return this.variants.find((variant) => variant.name === name);
   }

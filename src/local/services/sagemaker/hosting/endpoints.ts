@@ -71,11 +71,6 @@ export class Endpoints implements EndpointDirectory {
     return record && { status: record.EndpointStatus, serving: this.live.get(key)?.deployment };
   }
 
-  /** Process ids of an endpoint's containers (for tests and the benchmark's report). */
-  pids(name: string): number[] {
-    return this.live.get(storeKey(name))?.deployment?.pids ?? [];
-  }
-
   createEndpoint(input: CreateEndpointInput): CreateEndpointOutput {
     const name = input.EndpointName as string;
     const arn = sagemakerArn(this.ctx, "endpoint", name);

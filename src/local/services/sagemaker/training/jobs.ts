@@ -46,8 +46,8 @@ export class TrainingJobs {
     this.jobsDir = join(ctx.stateDir, "training-jobs");
   }
 
-  /** The job folder (laid out like /opt/ml) of a job, for people debugging a run. */
-  jobFolder(name: string): string {
+  /** The job folder (laid out like /opt/ml), kept after the run for people debugging it. */
+  private jobFolder(name: string): string {
     return join(this.jobsDir, storeKey(name));
   }
 
