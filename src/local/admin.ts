@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { LOCAL_SERVICE_NAME, type LocalSageMakerHealth } from "../common/local-sagemaker";
 import { projectRoot } from "../project";
 import type { Identity } from "./core/arns";
+import { toAwsError } from "./core/errors";
+import { type Gate, sendFamilyError } from "./protocol/gate";
 import { sendBody } from "./protocol/http";
 import type { RequestHead, Route } from "./protocol/routes";
 
 /**
- * The server's own routes under `/_local/`: the health answer clients use to find it (open, revealing nothing
- * secret) and the shutdown the launcher and `npm run labs` use.
+ * The server's own routes under `/_local/`: the health answer clients use to find it (open: it reveals nothing
+ * secret, no state path and no credentials) and the shutdown the launcher and `npm run labs` use, which only the
+ * owner of the state folder's credentials may send.
  */
 
 export const LOCAL_VERSION = packageVersion();
@@ -29,6 +32,7 @@ export interface AdminOptions {
   url: () => string;
   /** Called on POST /_local/shutdown after the answer is sent. */
   onShutdownRequest: () => void;
+  gate: Gate;
 }
 
 function sendJson(res: ServerResponse, status: number, document: unknown, requestId: string): void {
@@ -41,6 +45,7 @@ function sendJson(res: ServerResponse, status: number, document: unknown, reques
 export function adminRoute(options: AdminOptions): Route {
   return {
     name: "local admin",
+    family: "rest-json",
     claim: (head) => (head.path.startsWith("/_local/") ? (res) => answer(head, res) : undefined),
   };
 
@@ -58,6 +63,12 @@ export function adminRoute(options: AdminOptions): Route {
       return;
     }
     if (head.path === "/_local/shutdown" && head.method === "POST") {
+      try {
+        await options.gate.admitOwner(head);
+      } catch (error) {
+        sendFamilyError(res, "rest-json", toAwsError(error), head);
+        return;
+      }
       sendJson(res, 202, { shuttingDown: true }, head.requestId);
       res.once("finish", options.onShutdownRequest);
       return;

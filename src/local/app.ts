@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ensureLocalCredentials, type LocalCredentials } from "../common/local-credentials";
 import { adminRoute } from "./admin";
+import { Gate } from "./protocol/gate";
 import { MODELS } from "./protocol/models";
 import { restJsonService } from "./protocol/rest-json";
 import { awsJsonRoute, Router, restJsonRoute, unknownServiceRoute } from "./protocol/routes";
 import { s3Route } from "./protocol/s3-rest";
+import { SigV4Verifier } from "./protocol/sigv4";
 import { createServiceContext, type ServiceContext } from "./services/context";
 import { logsOperations } from "./services/logs/binding";
 import { runtimeOperations } from "./services/runtime/binding";
@@ -22,6 +25,8 @@ import type { LocalSettings } from "./settings";
 
 export interface LocalApp {
   readonly context: ServiceContext;
+  /** The state folder's credentials: the only key the server admits (unless auth is off). */
+  readonly credentials: LocalCredentials;
   /** Handles one HTTP request; never rejects (failures become AWS errors on the wire). */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Recovery after a restart (what a crashed server left is ended, endpoints come back, jobs are marked Failed). */
@@ -33,14 +38,22 @@ export interface LocalApp {
 export interface LocalAppOptions {
   stateDir: string;
   settings: LocalSettings;
-  /** The server's own URL, for the health answer. */
+  /** The server's own URL, for the health answer and the Host check. */
   url: () => string;
   /** Called on POST /_local/shutdown after the answer is sent. */
   onShutdownRequest: () => void;
 }
 
 export function createLocalApp(options: LocalAppOptions): LocalApp {
-  const context = createServiceContext(options.stateDir, options.settings);
+  const credentials = ensureLocalCredentials(options.stateDir);
+  const context = createServiceContext({ ...options, credentials });
+  const gate = new Gate({
+    port: () => Number(new URL(options.url()).port),
+    verifier: options.settings.auth
+      ? new SigV4Verifier({ keys: [credentials], region: options.settings.region })
+      : undefined,
+    secretAccessKey: credentials.secretAccessKey,
+  });
   const sagemaker = new SageMakerService(context);
   const runtime = restJsonService({
     model: MODELS.sagemakerRuntime,
@@ -48,34 +61,41 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     validationCode: "ValidationError",
     serviceName: "SageMaker Runtime",
   });
-  const router = new Router([
-    adminRoute({ identity: context, url: options.url, onShutdownRequest: options.onShutdownRequest }),
-    awsJsonRoute([
-      {
-        targetPrefix: "SageMaker",
-        version: "1.1",
-        model: MODELS.sagemaker,
-        operations: sageMakerOperations(sagemaker),
-        validationCode: "ValidationException",
-        serviceName: "Local SageMaker",
-      },
-      {
-        targetPrefix: "Logs_20140328",
-        version: "1.1",
-        model: MODELS.logs,
-        operations: logsOperations(context.logs),
-        validationCode: "InvalidParameterException",
-        serviceName: "Local CloudWatch Logs",
-      },
-    ]),
-    // SageMaker Runtime signs as "sagemaker" too: JSON requests carry a target, its REST requests do not.
-    restJsonRoute(runtime, "sagemaker"),
-    unknownServiceRoute(["sagemaker", "logs"]),
-    s3Route(context.s3, { region: context.region }),
-  ]);
+  const router = new Router(
+    [
+      adminRoute({ identity: context, url: options.url, onShutdownRequest: options.onShutdownRequest, gate }),
+      awsJsonRoute(
+        [
+          {
+            targetPrefix: "SageMaker",
+            version: "1.1",
+            model: MODELS.sagemaker,
+            operations: sageMakerOperations(sagemaker),
+            validationCode: "ValidationException",
+            serviceName: "Local SageMaker",
+          },
+          {
+            targetPrefix: "Logs_20140328",
+            version: "1.1",
+            model: MODELS.logs,
+            operations: logsOperations(context.logs),
+            validationCode: "InvalidParameterException",
+            serviceName: "Local CloudWatch Logs",
+          },
+        ],
+        gate,
+      ),
+      // SageMaker Runtime signs as "sagemaker" too: JSON requests carry a target, its REST requests do not.
+      restJsonRoute(runtime, "sagemaker", gate),
+      unknownServiceRoute(["sagemaker", "logs"]),
+      s3Route(context.s3, { region: context.region }, gate),
+    ],
+    gate,
+  );
 
   return {
     context,
+    credentials,
     handle: (req, res) => router.handle(req, res),
     async start() {
       const reaped = context.processes.reapLeftovers();

@@ -4,7 +4,9 @@ import { DEFAULT_LOCAL_PORT, startLocalServer } from "./server";
 
 const USAGE = `Usage: npm run local -- [--port N] [--state-dir DIR]
 
-Starts local SageMaker (SageMaker, SageMaker Runtime, S3 and CloudWatch Logs APIs) on 127.0.0.1.
+Starts local SageMaker (SageMaker, SageMaker Runtime, S3 and CloudWatch Logs APIs) on 127.0.0.1. It admits only
+requests signed with the key it keeps in <state folder>/credentials (profile "local"); it prints the two export
+lines that let the AWS CLI, boto3 or any SDK use it.
   --port N          port to listen on (default ${DEFAULT_LOCAL_PORT}; 0 = any free port)
   --state-dir DIR   where buckets, jobs, endpoints and logs are kept (default ${defaultStateDir()})`;
 
@@ -45,7 +47,16 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   process.stderr.write(`local-sagemaker: state in ${server.stateDir}\n`);
-  process.stdout.write(`${server.url}\n`);
+  // The URL first (scripts read it from the first line), then what a shell needs to sign with the local key.
+  process.stdout.write(
+    [
+      server.url,
+      `export AWS_SHARED_CREDENTIALS_FILE=${server.credentials.file} AWS_PROFILE=local`,
+      `export AWS_REGION=${server.region} AWS_DEFAULT_REGION=${server.region}`,
+      `# then: aws --endpoint-url ${server.url} s3 ls   (any AWS CLI version; boto3: endpoint_url=...)`,
+      "",
+    ].join("\n"),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import type { LocalCredentials } from "../common/local-credentials";
 import { DEFAULT_LOCAL_PORT, defaultStateDir } from "../common/local-sagemaker";
 import { createLocalApp } from "./app";
 import { type LocalSettings, loadSettings } from "./settings";
@@ -10,6 +11,10 @@ export interface LocalServer {
   url: string;
   port: number;
   stateDir: string;
+  /** The state folder's credentials (also in `<stateDir>/credentials`, profile `local`). */
+  credentials: LocalCredentials;
+  /** The region its ARNs carry and signatures must be scoped to. */
+  region: string;
   /** Stops the services (child processes) and the HTTP server; state stays on disk. */
   close(): Promise<void>;
 }
@@ -81,7 +86,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     return closing;
   }
 
-  return { url, port, stateDir, close };
+  return { url, port, stateDir, credentials: app.credentials, region: app.context.region, close };
 }
 
 function listen(server: Server, port: number): Promise<void> {

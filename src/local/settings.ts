@@ -4,6 +4,8 @@
  * the rule, instead of becoming NaN deep inside a service; a misspelt name is warned about.
  */
 
+import { ARCHIVE_LIMIT_SETTINGS, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "./archives";
+
 export const LOCAL_ACCOUNT_ID = "000000000000";
 export const DEFAULT_LOCAL_REGION = "ap-northeast-2";
 
@@ -17,9 +19,19 @@ export interface LocalSettings {
   maxTrainingJobs: number;
   /** SIGTERM to SIGKILL when a job is stopped (AWS gives 120 s). */
   stopGraceMs: number;
+  /** Only requests signed with the state folder's credentials are served (LOCAL_SAGEMAKER_AUTH=off turns it off). */
+  auth: boolean;
+  /** What one model or source archive may expand to. */
+  archiveLimits: ArchiveLimits;
 }
 
-type NumericSetting = "maxInstances" | "maxTrainingJobs" | "stopGraceMs";
+type NumericSetting =
+  | "maxInstances"
+  | "maxTrainingJobs"
+  | "stopGraceMs"
+  | "archiveMaxBytes"
+  | "archiveMaxRatio"
+  | "archiveMaxEntries";
 
 interface NumberRule {
   variable: string;
@@ -40,7 +52,27 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     fallback: 10,
     scale: 1000,
   },
+  archiveMaxBytes: {
+    variable: ARCHIVE_LIMIT_SETTINGS.maxBytes,
+    integer: true,
+    min: 1,
+    fallback: DEFAULT_ARCHIVE_LIMITS.maxBytes,
+  },
+  archiveMaxRatio: {
+    variable: ARCHIVE_LIMIT_SETTINGS.maxRatio,
+    integer: false,
+    min: 1,
+    fallback: DEFAULT_ARCHIVE_LIMITS.maxRatio,
+  },
+  archiveMaxEntries: {
+    variable: ARCHIVE_LIMIT_SETTINGS.maxEntries,
+    integer: true,
+    min: 1,
+    fallback: DEFAULT_ARCHIVE_LIMITS.maxEntries,
+  },
 };
+
+const AUTH_VARIABLE = "LOCAL_SAGEMAKER_AUTH";
 
 /** Read by the launcher, the CLI and the toolkit rather than the services; known, so not warned about. */
 const CLIENT_VARIABLES = ["LOCAL_SAGEMAKER_PORT", "LOCAL_SAGEMAKER_URL", "LOCAL_SAGEMAKER_STATE_DIR"];
@@ -64,6 +96,7 @@ export function loadSettings(
   overrides: Partial<LocalSettings> = {},
 ): LoadedSettings {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const numbers = {} as Record<NumericSetting, number>;
   for (const [key, rule] of Object.entries(NUMBERS) as [NumericSetting, NumberRule][]) {
     const raw = env[rule.variable]?.trim();
@@ -81,19 +114,35 @@ export function loadSettings(
     }
     numbers[key] = value * (rule.scale ?? 1);
   }
+  const authText = env[AUTH_VARIABLE]?.trim().toLowerCase();
+  const auth = authText === undefined || authText === "" || authText === "on";
+  if (!auth && authText !== "off")
+    problems.push(`${AUTH_VARIABLE} is "${env[AUTH_VARIABLE]}": use on (the default) or off.`);
   if (problems.length > 0) throw new SettingsError(problems);
-  const known = new Set([...Object.values(NUMBERS).map((rule) => rule.variable), ...CLIENT_VARIABLES]);
-  const warnings = Object.keys(env)
-    .filter((name) => name.startsWith("LOCAL_SAGEMAKER_") && !known.has(name))
-    .map(
-      (name) =>
-        `${name} is not a setting of local SageMaker and is ignored; known settings: ${[...known].sort().join(", ")}.`,
+  if (!auth) {
+    warnings.push(
+      `${AUTH_VARIABLE}=off: requests are served without checking their signatures. Anyone who can reach this port can run code as you; keep it for scripted use on a machine of your own.`,
     );
+  }
+  const known = new Set([
+    ...Object.values(NUMBERS).map((rule) => rule.variable),
+    AUTH_VARIABLE,
+    ...CLIENT_VARIABLES,
+  ]);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("LOCAL_SAGEMAKER_") || known.has(name)) continue;
+    warnings.push(
+      `${name} is not a setting of local SageMaker and is ignored; known settings: ${[...known].sort().join(", ")}.`,
+    );
+  }
+  const { archiveMaxBytes, archiveMaxRatio, archiveMaxEntries, ...rest } = numbers;
   return {
     settings: {
       region: env.AWS_REGION || DEFAULT_LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
-      ...numbers,
+      ...rest,
+      auth,
+      archiveLimits: { maxBytes: archiveMaxBytes, maxRatio: archiveMaxRatio, maxEntries: archiveMaxEntries },
       ...overrides,
     },
     warnings,

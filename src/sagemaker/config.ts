@@ -33,8 +33,6 @@ interface ConfigFile {
 /** The placeholder execution role of local mode, in the account local SageMaker reports (`/_local/health`). */
 export const localRoleArn = (accountId: string): string =>
   `arn:aws:iam::${accountId}:role/LocalSageMakerExecutionRole`;
-/** Local SageMaker accepts any static credentials; these make clear in logs that nothing real was used. */
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local-secret" } as const;
 export const DEFAULT_AWS_REGION = "ap-northeast-2";
 
 export const defaultConfigFile = (): string => resolve(workshopRoot(), ".work", "config.json");

@@ -3,6 +3,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:f
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import {
+  LOCAL_PROFILE,
+  type LocalCredentials,
+  localCredentialsFile,
+  readLocalCredentials,
+} from "../common/local-credentials";
+import {
   DEFAULT_LOCAL_PORT,
   defaultStateDir,
   LOCAL_SERVICE_NAME,
@@ -57,12 +63,32 @@ export async function localSageMakerHealth(url: string): Promise<LocalSageMakerH
   );
 }
 
+/**
+ * The key local SageMaker admits: the `[local]` profile of its state folder's credentials file. Without a state
+ * folder named, the file AWS_SHARED_CREDENTIALS_FILE names when AWS_PROFILE is `local` (the two lines
+ * `npm run local` prints), else the one in the default state folder (LOCAL_SAGEMAKER_STATE_DIR honoured).
+ */
+export function localCredentials(options: { stateDir?: string } = {}): LocalCredentials {
+  if (options.stateDir) return readLocalCredentials(localCredentialsFile(resolve(options.stateDir)));
+  const shared = process.env.AWS_SHARED_CREDENTIALS_FILE;
+  if (shared && process.env.AWS_PROFILE === LOCAL_PROFILE) return readLocalCredentials(shared);
+  return readLocalCredentials(localCredentialsFile(defaultStateDir()));
+}
+
+export interface LocalSageMakerConnection {
+  url: string;
+  /** Whether this call started the server (it then runs in the background until stopped). */
+  started: boolean;
+  health: LocalSageMakerHealth;
+  credentials: LocalCredentials;
+}
+
 export async function ensureLocalSageMaker(
   options: { port?: number; stateDir?: string } = {},
-): Promise<{ url: string; started: boolean; health: LocalSageMakerHealth }> {
+): Promise<LocalSageMakerConnection> {
   const url = localSageMakerUrl(options.port);
   const running = await localSageMakerHealth(url);
-  if (running) return { url, started: false, health: running };
+  if (running) return { url, started: false, health: running, credentials: localCredentials(options) };
   const target = new URL(url);
   if (target.hostname !== "127.0.0.1" && target.hostname !== "localhost") {
     throw new Error(
@@ -85,7 +111,7 @@ export async function ensureLocalSageMaker(
     const health = await localSageMakerHealth(url);
     if (health) {
       child.unref();
-      return { url, started: exitCode === undefined, health };
+      return { url, started: exitCode === undefined, health, credentials: localCredentials({ stateDir }) };
     }
     if (exitCode !== undefined) break;
     await sleep(100);
@@ -97,12 +123,30 @@ export async function ensureLocalSageMaker(
   );
 }
 
-/** Asks the server at `url` to stop and waits until it no longer answers. Stopped already is fine. */
-export async function stopLocalSageMaker(url: string = localSageMakerUrl()): Promise<void> {
+/**
+ * Asks the server at `url` to stop (proving it owns the state folder with its key) and waits until it no longer
+ * answers. Stopped already is fine.
+ */
+export async function stopLocalSageMaker(
+  url: string = localSageMakerUrl(),
+  options: { stateDir?: string } = {},
+): Promise<void> {
+  if (!(await answers(url))) return;
+  const key = localCredentials(options).secretAccessKey;
+  let response: Response;
   try {
-    await fetch(`${url}/_local/shutdown`, { method: "POST", signal: AbortSignal.timeout(5_000) });
+    response = await fetch(`${url}/_local/shutdown`, {
+      method: "POST",
+      headers: { "x-local-sagemaker-key": key },
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch {
-    return; // nothing listens
+    return; // it went away meanwhile
+  }
+  if (response.status === 403) {
+    throw new Error(
+      `Local SageMaker at ${url} refused to stop: this is not the key of its state folder. Stop it with the state folder it runs on (stopLocalSageMaker(url, { stateDir })), or with Ctrl-C where it runs.`,
+    );
   }
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (Date.now() < deadline) {

@@ -9,7 +9,6 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
-  LOCAL_CREDENTIALS,
   loadWorkshopConfig,
   localRoleArn,
   requireRoleArn,
@@ -17,7 +16,7 @@ import {
   type WorkshopMode,
 } from "./config";
 import { assertCostConsent } from "./cost";
-import { ensureLocalSageMaker, localSageMakerHealth } from "./local-launcher";
+import { ensureLocalSageMaker, localCredentials, localSageMakerHealth } from "./local-launcher";
 
 /** Everything a lab needs to talk to SageMaker: the four SDK clients, the bucket, the role. */
 export interface WorkshopSession {
@@ -63,6 +62,8 @@ export interface CreateSessionOptions {
   config?: WorkshopConfig;
   /** Local mode: use this URL instead of starting or attaching to local SageMaker. */
   localUrl?: string;
+  /** Local mode: the state folder of that server, whose credentials file the clients sign with. */
+  localStateDir?: string;
 }
 
 /**
@@ -72,14 +73,22 @@ export interface CreateSessionOptions {
 export async function createSession(options: CreateSessionOptions = {}): Promise<WorkshopSession> {
   const config = options.config ?? loadWorkshopConfig();
   if (config.mode === "local") {
-    const { url, health } = options.localUrl
-      ? { url: options.localUrl, health: await localSageMakerHealth(options.localUrl) }
-      : await ensureLocalSageMaker(config.localPort === undefined ? {} : { port: config.localPort });
+    const stateDir = options.localStateDir === undefined ? {} : { stateDir: options.localStateDir };
+    const port = config.localPort === undefined ? {} : { port: config.localPort };
+    const { url, health, credentials } = options.localUrl
+      ? {
+          url: options.localUrl,
+          health: await localSageMakerHealth(options.localUrl),
+          credentials: localCredentials(stateDir),
+        }
+      : await ensureLocalSageMaker({ ...stateDir, ...port });
     if (!health)
       throw new Error(`Local SageMaker does not answer at ${url}: start it with \`npm run local\`.`);
-    // The server decides the region and account its ARNs carry; the clients must agree with it.
+    // The server decides the region and account its ARNs carry (the clients must agree with it), and admits only
+    // requests signed with the key of its state folder.
     const local = { ...config, region: health.region, roleArn: localRoleArn(health.accountId) };
-    const clients = createClients({ region: local.region, endpoint: url, credentials: LOCAL_CREDENTIALS });
+    const key = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
+    const clients = createClients({ region: local.region, endpoint: url, credentials: key });
     return buildSession(local, clients, async () => health.accountId, url);
   }
   const clients = createClients({ region: config.region });

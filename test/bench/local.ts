@@ -28,6 +28,8 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
+import { localCredentialsFile, readLocalCredentials } from "../../src/common/local-credentials";
+import { signHeaders } from "../support/sigv4-sign";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
 
 const ROOT = resolve(__dirname, "../..");
@@ -140,16 +142,32 @@ function cpuRows(clientName: string, run: Throughput): [string, string, string][
   ];
 }
 
-/** InvokeEndpoint as raw HTTP: what the SDK sends, minus signing and the middleware around it. */
-function plainInvoke(url: string, body: string, agent: Agent): Promise<void> {
+/** InvokeEndpoint as raw HTTP: what the SDK sends (signed the same way), minus the middleware around it. */
+function plainInvoke(
+  url: string,
+  body: string,
+  agent: Agent,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
   return new Promise((resolveCall, reject) => {
     const payload = Buffer.from(body);
+    const target = new URL(url);
+    const headers = signHeaders({
+      method: "POST",
+      host: target.host,
+      path: target.pathname,
+      service: "sagemaker",
+      region: "ap-northeast-2",
+      body: payload,
+      credentials,
+      headers: { "Content-Type": "application/json", "Content-Length": String(payload.length) },
+    });
     const call = request(
       url,
       {
         method: "POST",
         agent,
-        headers: { "Content-Type": "application/json", "Content-Length": payload.length },
+        headers,
       },
       (response) => {
         response.resume();
@@ -169,11 +187,10 @@ async function main(): Promise<void> {
     .join(", ");
   const stateDir = mkdtempSync(join(tmpdir(), "bench-local-"));
   const { url, child } = await startServer(stateDir);
-  const config = {
-    endpoint: url,
-    region: "ap-northeast-2",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-  };
+  // The server admits only its own key: the one it wrote into its state folder.
+  const { accessKeyId, secretAccessKey } = readLocalCredentials(localCredentialsFile(stateDir));
+  const credentials = { accessKeyId, secretAccessKey };
+  const config = { endpoint: url, region: "ap-northeast-2", credentials };
   const sm = new SageMakerClient(config);
   const runtime = new SageMakerRuntimeClient({
     ...config,
@@ -253,7 +270,8 @@ async function main(): Promise<void> {
       measureThroughput(call, { server: child.pid, container: containerPid });
     const sdk = await throughput(invoke);
     const plainAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    const invokePlain = () => plainInvoke(`${url}/endpoints/${endpoint}/invocations`, body, plainAgent);
+    const invokePlain = () =>
+      plainInvoke(`${url}/endpoints/${endpoint}/invocations`, body, plainAgent, credentials);
     for (let i = 0; i < WARM_UP; i++) await invokePlain();
     const plain = await throughput(invokePlain);
     plainAgent.destroy();
@@ -292,7 +310,7 @@ async function main(): Promise<void> {
       ],
       [`requests/s, ${CONCURRENCY} concurrent callers (${SECONDS} s)`, sdk.perSecond.toFixed(0), "≥ 2,000"],
       ...cpuRows("JS SDK client", sdk),
-      [`same load, plain node:http client: requests/s`, plain.perSecond.toFixed(0), ""],
+      [`same load, plain node:http client (signing too): requests/s`, plain.perSecond.toFixed(0), ""],
       ...cpuRows("plain node:http client", plain),
     ];
     const width = Math.max(...rows.map((row) => row[0].length));

@@ -20,6 +20,8 @@ import {
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
 
+import { clientConfig } from "../support/local-clients";
+
 export { rawArchive } from "../support/raw-archive";
 
 import { type LocalServer, startLocalServer } from "../../src/local/server";
@@ -43,11 +45,7 @@ export interface Local {
 
 export async function startLocal(stateDir = mkdtempSync(join(tmpdir(), "hosting-"))): Promise<Local> {
   const server = await startLocalServer({ port: 0, stateDir });
-  const config = {
-    endpoint: server.url,
-    region: "ap-northeast-2",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
+  const config = clientConfig(server);
   const local: Local = {
     server,
     stateDir,

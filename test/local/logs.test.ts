@@ -16,6 +16,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 import { LogsService } from "../../src/local/services/logs/service";
+import { clientConfig } from "../support/local-clients";
+import { signedRequest } from "../support/signed-request";
 
 const GROUP = "/aws/sagemaker/TrainingJobs";
 let stateDir: string;
@@ -37,12 +39,14 @@ async function raw(
   operation: string,
   input: object,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(server.url, {
-    method: "POST",
+  const response = await signedRequest(server.url, {
+    service: "logs",
+    path: "/",
     headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Logs_20140328.${operation}` },
     body: JSON.stringify(input),
+    credentials: clientConfig(server).credentials,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, body: JSON.parse(response.text) as Record<string, unknown> };
 }
 
 type SmithyShape = {
@@ -79,11 +83,7 @@ function checkAgainstSmithy(operation: string, value: unknown): void {
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "local-logs-"));
   server = await startLocalServer({ port: 0, stateDir });
-  logs = new CloudWatchLogsClient({
-    endpoint: server.url,
-    region: "ap-northeast-2",
-    credentials: { accessKeyId: "local", secretAccessKey: "local-secret" },
-  });
+  logs = new CloudWatchLogsClient(clientConfig(server));
   await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
   const base = Date.now() - 60_000;
   for (const [stream, offset] of [

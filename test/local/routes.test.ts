@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
-import { signedRequest } from "../support/signed-request";
+import { clientConfig } from "../support/local-clients";
+import { type SignedRequestOptions, signedRequest as signWith } from "../support/signed-request";
 
 /**
  * The route table, request by request on the wire: each protocol reaches its service (X-Amz-Target for the JSON
@@ -18,6 +19,10 @@ beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "routes-"));
   server = await startLocalServer({ port: 0, stateDir });
 });
+
+/** Signed with the server's own key, as every client of it must be. */
+const signedRequest = (url: string, options: SignedRequestOptions) =>
+  signWith(url, { credentials: clientConfig(server).credentials, ...options });
 
 afterAll(async () => {
   await server?.close();

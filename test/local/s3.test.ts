@@ -1,7 +1,6 @@
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -31,6 +30,8 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import { clientConfig, credentialsEnvironment } from "../support/local-clients";
+import { signedChunkedPut, signedRequest } from "../support/signed-request";
 
 const REGION = "ap-northeast-2";
 let stateDir: string;
@@ -39,13 +40,18 @@ let s3: S3Client;
 /** Request headers the client really sent, to prove which wire variant a test exercised. */
 const sentHeaders: Record<string, string>[] = [];
 
-function client(url: string): S3Client {
-  const result = new S3Client({
-    endpoint: url,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "local", secretAccessKey: "local-secret" },
+/** A raw S3 request signed with the server's key, to see the bytes S3 answers. */
+const signedS3 = (server: LocalServer, method: string, path: string, headers: Record<string, string> = {}) =>
+  signedRequest(server.url, {
+    service: "s3",
+    method,
+    path,
+    headers,
+    credentials: clientConfig(server).credentials,
   });
+
+function client(server: LocalServer): S3Client {
+  const result = new S3Client({ ...clientConfig(server), forcePathStyle: true });
   result.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
@@ -79,7 +85,7 @@ const md5 = (data: Buffer | string): string => createHash("md5").update(data).di
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "local-s3-"));
   server = await startLocalServer({ port: 0, stateDir });
-  s3 = client(server.url);
+  s3 = client(server);
 });
 
 afterAll(async () => {
@@ -194,31 +200,32 @@ describe("objects", () => {
     const data = Buffer.from("signed chunk body");
     const sum = Buffer.alloc(4);
     sum.writeUInt32BE(crc32(data) >>> 0);
-    const signed = (checksum: string): string =>
-      `${data.length.toString(16)};chunk-signature=${"a".repeat(64)}\r\n${data}\r\n0;chunk-signature=${"b".repeat(64)}\r\nx-amz-checksum-crc32:${checksum}\r\nx-amz-trailer-signature:${"c".repeat(64)}\r\n\r\n`;
-    const headers = {
-      "content-encoding": "aws-chunked",
-      "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
-      "x-amz-decoded-content-length": String(data.length),
-      "x-amz-trailer": "x-amz-checksum-crc32",
-    };
-    const ok = await fetch(`${server.url}/${bucket}/signed.txt`, {
-      method: "PUT",
-      headers,
-      body: signed(sum.toString("base64")),
+    const key = clientConfig(server).credentials;
+    const ok = await signedChunkedPut(server.url, key, {
+      path: `/${bucket}/signed.txt`,
+      data,
+      crc32: sum.toString("base64"),
     });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("etag")).toBe(`"${md5(data)}"`);
+    expect(ok.headers.etag).toBe(`"${md5(data)}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "signed.txt" }));
     expect(await got.Body?.transformToString()).toBe("signed chunk body");
 
-    const bad = await fetch(`${server.url}/${bucket}/signed-bad.txt`, {
-      method: "PUT",
-      headers,
-      body: signed("AAAAAA=="),
+    const bad = await signedChunkedPut(server.url, key, {
+      path: `/${bucket}/signed-bad.txt`,
+      data,
+      crc32: "AAAAAA==",
     });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain("<Code>BadDigest</Code>");
+    expect(bad.text).toContain("<Code>BadDigest</Code>");
+    const forged = await signedChunkedPut(server.url, key, {
+      path: `/${bucket}/signed-bad.txt`,
+      data,
+      crc32: sum.toString("base64"),
+      tamper: true,
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain("<Code>SignatureDoesNotMatch</Code>");
     const missing = await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "signed-bad.txt" })));
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
@@ -264,17 +271,17 @@ describe("objects", () => {
     const missing = await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope/missing.txt" })));
     expect(missing.name).toBe("NoSuchKey");
     expect(missing.$metadata.httpStatusCode).toBe(404);
-    const raw = await fetch(`${server.url}/${bucket}/nope/missing.txt`);
-    const xml = await raw.text();
+    const raw = await signedS3(server, "GET", `/${bucket}/nope/missing.txt`);
+    const xml = raw.text;
     expect(raw.status).toBe(404);
-    expect(raw.headers.get("content-type")).toBe("application/xml");
+    expect(raw.headers["content-type"]).toBe("application/xml");
     expect(xml).toMatch(/<Error><Code>NoSuchKey<\/Code><Message>[^<]+<\/Message>/);
     expect(xml).toContain("<Key>nope/missing.txt</Key>");
     expect(xml).toContain(`<BucketName>${bucket}</BucketName>`);
     expect(xml).toMatch(/<RequestId>[0-9A-F]+<\/RequestId><\/Error>$/);
-    const head = await fetch(`${server.url}/${bucket}/nope/missing.txt`, { method: "HEAD" });
+    const head = await signedS3(server, "HEAD", `/${bucket}/nope/missing.txt`);
     expect(head.status).toBe(404);
-    expect(await head.text()).toBe("");
+    expect(head.text).toBe("");
     const headError = await failure(
       s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "nope/missing.txt" })),
     );
@@ -392,8 +399,8 @@ describe("objects", () => {
 
   it("answers conditional GETs: If-None-Match → 304, If-Match mismatch → 412 PreconditionFailed", async () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cond.txt", Body: "v1" }));
-    const notModified = await fetch(`${server.url}/${bucket}/cond.txt`, {
-      headers: { "If-None-Match": put.ETag as string },
+    const notModified = await signedS3(server, "GET", `/${bucket}/cond.txt`, {
+      "if-none-match": put.ETag as string,
     });
     expect(notModified.status).toBe(304);
     const failed = await failure(
@@ -415,25 +422,9 @@ describe("routing and limits", () => {
   it("accepts virtual-hosted style requests for <bucket>.localhost", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "vhost" }));
     await s3.send(new PutObjectCommand({ Bucket: "vhost", Key: "dir/file.txt", Body: "virtual" }));
-    const answer = await new Promise<string>((done, fail) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: server.port,
-          path: "/dir/file.txt",
-          headers: { host: `vhost.localhost:${server.port}` },
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (chunk) => {
-            text += chunk;
-          });
-          res.on("end", () => done(text));
-        },
-      );
-      req.on("error", fail);
-      req.end();
-    });
+    const answer = (
+      await signedS3(server, "GET", "/dir/file.txt", { host: `vhost.localhost:${server.port}` })
+    ).text;
     expect(answer).toBe("virtual");
   });
 
@@ -451,7 +442,9 @@ describe("routing and limits", () => {
     ).toBe("first");
     const answer = await new Promise<string>((done, fail) => {
       const socket: Socket = connect(server.port, "127.0.0.1", () =>
-        socket.write("PUT /limits/huge HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\nabc"),
+        socket.write(
+          `PUT /limits/huge HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Length: 5000000000\r\n\r\nabc`,
+        ),
       );
       let text = "";
       socket.on("data", (chunk) => {
@@ -560,9 +553,8 @@ describe("listing", () => {
 
   it("url-encodes keys when asked (encoding-type=url, as boto3 and the AWS CLI ask)", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "enc/한 글&.txt", Body: "x" }));
-    const raw = await (
-      await fetch(`${server.url}/${bucket}?list-type=2&prefix=enc%2F&encoding-type=url`)
-    ).text();
+    const raw = (await signedS3(server, "GET", `/${bucket}?list-type=2&prefix=enc%2F&encoding-type=url`))
+      .text;
     expect(raw).toContain(`<Key>enc/${encodeURIComponent("한 글&.txt")}</Key>`);
     expect(raw).toContain("<EncodingType>url</EncodingType>");
   });
@@ -718,9 +710,7 @@ print("ok")
           ...process.env,
           WORK: work,
           AWS_ENDPOINT_URL_S3: server.url,
-          AWS_ACCESS_KEY_ID: "local",
-          AWS_SECRET_ACCESS_KEY: "local-secret",
-          AWS_DEFAULT_REGION: REGION,
+          ...credentialsEnvironment(server),
         });
         expect(result.stderr).toBe("");
         expect(result.stdout.trim()).toBe("ok");
@@ -746,7 +736,7 @@ describe("durability", () => {
     await server.close();
     s3.destroy();
     server = await startLocalServer({ port: 0, stateDir });
-    s3 = client(server.url);
+    s3 = client(server);
     const got = await s3.send(new GetObjectCommand({ Bucket: "durable", Key: "k/v.txt" }));
     expect(await got.Body?.transformToString()).toBe("still here");
     expect(got.ContentType).toBe("text/plain");

@@ -6,6 +6,7 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsError } from "../../src/local/core/errors";
+import { Gate } from "../../src/local/protocol/gate";
 import { serializeJson } from "../../src/local/protocol/json";
 import type { ServiceModel } from "../../src/local/protocol/model";
 import { awsJsonRoute, Router } from "../../src/local/protocol/routes";
@@ -15,6 +16,8 @@ import {
   localSageMakerHealth,
   stopLocalSageMaker,
 } from "../../src/sagemaker/local-launcher";
+import { clientConfig } from "../support/local-clients";
+import { signedRequest } from "../support/signed-request";
 
 const ROOT = join(__dirname, "..", "..");
 const temporaryDirs: string[] = [];
@@ -49,13 +52,34 @@ function rawExchange(port: number, host: string, bytes: string): Promise<string>
   });
 }
 
-async function awsJson(target: string, body: string): Promise<Response> {
-  return fetch(server.url, {
-    method: "POST",
+/** A raw awsJson request, signed with the server's key (for the service the target names). */
+async function awsJson(
+  target: string,
+  body: string,
+): Promise<{ status: number; errorType: string; json: Record<string, string> }> {
+  const answer = await signedRequest(server.url, {
+    service: target.startsWith("Logs_") ? "logs" : "sagemaker",
+    path: "/",
     headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target },
     body,
+    credentials: clientConfig(server).credentials,
   });
+  return {
+    status: answer.status,
+    errorType: String(answer.headers["x-amzn-errortype"]),
+    json: JSON.parse(answer.text) as Record<string, string>,
+  };
 }
+
+const signedS3 = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+  signedRequest(server.url, {
+    service: "s3",
+    method,
+    path,
+    headers,
+    body,
+    credentials: clientConfig(server).credentials,
+  });
 
 beforeAll(async () => {
   server = await startLocalServer({ port: 0, stateDir: tempDir() });
@@ -98,33 +122,33 @@ describe("local server", () => {
   it("answers malformed awsJson with SerializationException and an unknown operation with UnknownOperationException", async () => {
     const badJson = await awsJson("Logs_20140328.DescribeLogGroups", "{not json");
     expect(badJson.status).toBe(400);
-    expect(badJson.headers.get("x-amzn-errortype")).toBe("SerializationException");
-    const body = (await badJson.json()) as Record<string, string>;
-    expect(body.__type).toBe("SerializationException");
-    expect(body.message).toMatch(/not valid JSON/);
+    expect(badJson.errorType).toBe("SerializationException");
+    expect(badJson.json.__type).toBe("SerializationException");
+    expect(badJson.json.message).toMatch(/not valid JSON/);
     const array = await awsJson("Logs_20140328.DescribeLogGroups", "[1,2]");
-    expect(((await array.json()) as Record<string, string>).__type).toBe("SerializationException");
+    expect(array.json.__type).toBe("SerializationException");
+    const deep = await awsJson("SageMaker.ListModels", `${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    expect(deep.status).toBe(400);
+    expect(deep.json.message).toMatch(/nests objects or lists more than 64 levels deep/);
     const unknown = await awsJson("Nothing_2020.DoThings", "{}");
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as Record<string, string>).message).toContain("Nothing_2020.DoThings");
+    expect(unknown.json.message).toContain("Nothing_2020.DoThings");
   });
 
   it("keeps serving after garbage on the socket and a malformed S3 body", async () => {
     const garbage = await rawExchange(server.port, "127.0.0.1", "THIS IS NOT HTTP\r\n\r\n");
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
-    await fetch(`${server.url}/garbage-bucket`, { method: "PUT" });
-    const chunked = await fetch(`${server.url}/garbage-bucket/key`, {
-      method: "PUT",
-      headers: {
-        "Content-Encoding": "aws-chunked",
-        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-      },
-      body: "zz\r\nnot a chunk",
-    });
+    await signedS3("PUT", "/garbage-bucket");
+    const chunked = await signedS3(
+      "PUT",
+      "/garbage-bucket/key",
+      { "Content-Encoding": "aws-chunked", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER" },
+      "zz\r\nnot a chunk",
+    );
     expect(chunked.status).toBe(400);
-    expect(await chunked.text()).toContain("<Code>InvalidRequest</Code>");
-    const badPath = await fetch(`${server.url}/garbage-bucket/%E0%A4%A`);
-    expect(await badPath.text()).toContain("<Code>InvalidURI</Code>");
+    expect(chunked.text).toContain("<Code>InvalidRequest</Code>");
+    const badPath = await signedS3("GET", "/garbage-bucket/%E0%A4%A");
+    expect(badPath.text).toContain("<Code>InvalidURI</Code>");
     expect((await fetch(`${server.url}/_local/health`)).status).toBe(200);
   });
 
@@ -165,7 +189,19 @@ describe("local server", () => {
       stateDir: tempDir(),
       onShutdown: () => (stopped = true),
     });
-    const response = await fetch(`${other.url}/_local/shutdown`, { method: "POST" });
+    // Health is open; shutdown needs the state folder's key (or a signed request).
+    const stranger = await fetch(`${other.url}/_local/shutdown`, { method: "POST" });
+    expect(stranger.status).toBe(403);
+    const wrong = await fetch(`${other.url}/_local/shutdown`, {
+      method: "POST",
+      headers: { "x-local-sagemaker-key": "guess" },
+    });
+    expect(wrong.status).toBe(403);
+    expect(stopped).toBe(false);
+    const response = await fetch(`${other.url}/_local/shutdown`, {
+      method: "POST",
+      headers: { "x-local-sagemaker-key": other.credentials.secretAccessKey },
+    });
     expect(response.status).toBe(202);
     for (let i = 0; i < 50 && !stopped; i++) await new Promise((done) => setTimeout(done, 50));
     expect(stopped).toBe(true);
@@ -191,29 +227,37 @@ describe("awsJson protocol layer", () => {
         Name: { type: "string", length: { max: 5 } },
       },
     };
-    const router = new Router([
-      awsJsonRoute([
-        {
-          targetPrefix: "Test_1",
-          version: "1.1",
-          model,
-          validationCode: "ValidationException",
-          serviceName: "Test",
-          operations: {
-            Crash: () => {
-              throw new TypeError("boom");
+    let port = 0;
+    const gate = new Gate({ port: () => port, verifier: undefined, secretAccessKey: "unused" });
+    const router = new Router(
+      [
+        awsJsonRoute(
+          [
+            {
+              targetPrefix: "Test_1",
+              version: "1.1",
+              model,
+              validationCode: "ValidationException",
+              serviceName: "Test",
+              operations: {
+                Crash: () => {
+                  throw new TypeError("boom");
+                },
+                Fail: () => {
+                  throw new AwsError("ResourceInUse", "in use", { fields: { Extra: 1 } });
+                },
+                Echo: (input: { Name: string }) => ({ input, when: new Date(1_700_000_000_500) }),
+              },
             },
-            Fail: () => {
-              throw new AwsError("ResourceInUse", "in use", { fields: { Extra: 1 } });
-            },
-            Echo: (input: { Name: string }) => ({ input, when: new Date(1_700_000_000_500) }),
-          },
-        },
-      ]),
-    ]);
+          ],
+          gate,
+        ),
+      ],
+      gate,
+    );
     const http = createServer((req, res) => void router.handle(req, res));
     await new Promise<void>((done) => http.listen(0, "127.0.0.1", done));
-    const port = (http.address() as AddressInfo).port;
+    port = (http.address() as AddressInfo).port;
     const call = (operation: string, body: object) =>
       new Promise<{ status: number; type: string | undefined; body: Record<string, unknown> }>(
         (done, fail) => {
@@ -323,11 +367,15 @@ describe("command line and background launcher", () => {
       const second = await ensureLocalSageMaker({ port, stateDir });
       expect(second).toMatchObject({ url: first.url, started: false });
       expect(readFileSync(join(stateDir, "server.log"), "utf8")).toContain(first.url);
+      // Stopping proves ownership of the state folder: another folder's key is refused.
+      await expect(stopLocalSageMaker(first.url, { stateDir: tempDir() })).rejects.toThrow(
+        /no local SageMaker credentials/,
+      );
     } finally {
-      await stopLocalSageMaker(first.url);
+      await stopLocalSageMaker(first.url, { stateDir });
     }
     await expect(fetch(`${first.url}/_local/health`)).rejects.toThrow();
-    await stopLocalSageMaker(first.url); // stopping a stopped server is fine
+    await stopLocalSageMaker(first.url, { stateDir }); // stopping a stopped server is fine
   });
 
   it("refuses to reuse a port where something else answers", async () => {

@@ -16,6 +16,8 @@ describe("local SageMaker settings", () => {
       maxInstances: 8,
       maxTrainingJobs: 2,
       stopGraceMs: 10_000,
+      auth: true,
+      archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
     });
     const { settings } = loadSettings(
       {
@@ -49,6 +51,17 @@ describe("local SageMaker settings", () => {
     expect(message).toContain('LOCAL_SAGEMAKER_MAX_TRAINING_JOBS is "1.5": use a whole number of at least 1');
     expect(() => loadSettings({ LOCAL_SAGEMAKER_STOP_GRACE_SECONDS: "-1" })).toThrow(/at least 0/);
     expect(() => loadSettings({ LOCAL_SAGEMAKER_MAX_INSTANCES: "0" })).toThrow(/at least 1/);
+  });
+
+  it("turns signature checks off only when asked, and says what that means", () => {
+    const { settings, warnings } = loadSettings({ LOCAL_SAGEMAKER_AUTH: "off" });
+    expect(settings.auth).toBe(false);
+    expect(warnings[0]).toMatch(
+      /LOCAL_SAGEMAKER_AUTH=off: requests are served without checking their signatures/,
+    );
+    expect(() => loadSettings({ LOCAL_SAGEMAKER_AUTH: "maybe" })).toThrow(
+      /LOCAL_SAGEMAKER_AUTH is "maybe": use on/,
+    );
   });
 
   it("warns about a variable that looks like a setting but is none (a typo)", () => {

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 import { SageMakerTags } from "../../src/local/services/sagemaker/tags";
+import { clientConfig } from "../support/local-clients";
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */
 const unexpected = (): never => {
@@ -25,11 +26,7 @@ let arn: string;
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "local-sagemaker-tags-"));
   server = await startLocalServer({ port: 0, stateDir });
-  sm = new SageMakerClient({
-    endpoint: server.url,
-    region: "ap-northeast-2",
-    credentials: { accessKeyId: "a", secretAccessKey: "b" },
-  });
+  sm = new SageMakerClient(clientConfig(server));
   // A training job is a taggable resource; its image cannot run, so it fails at once and leaves nothing running.
   const created = await sm.send(
     new CreateTrainingJobCommand({

@@ -24,6 +24,7 @@ import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 import { resolveInferenceImage, resolveTrainingImage } from "../../src/local/services/sagemaker/images";
+import { clientConfig } from "../support/local-clients";
 import { rawArchive } from "../support/raw-archive";
 
 /** For `.then(unexpected, (e: Error) => e)`: a call that should have failed but answered. */
@@ -31,7 +32,6 @@ const unexpected = (): never => {
   throw new Error("expected the call to fail, but it answered");
 };
 
-const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const REGION = "ap-northeast-2";
 const HF_TRAINING_IMAGE =
   "763104351884.dkr.ecr.ap-northeast-2.amazonaws.com/huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04";
@@ -50,8 +50,8 @@ const DESCRIBE_REQUIRED = [
   "CreationTime",
 ] as const;
 
-function clients(url: string): { sm: SageMakerClient; s3: S3Client; logs: CloudWatchLogsClient } {
-  const common = { endpoint: url, region: REGION, credentials };
+function clients(server: LocalServer): { sm: SageMakerClient; s3: S3Client; logs: CloudWatchLogsClient } {
+  const common = clientConfig(server);
   return {
     sm: new SageMakerClient(common),
     s3: new S3Client({ ...common, forcePathStyle: true }),
@@ -118,7 +118,7 @@ beforeAll(async () => {
   process.env.LOCAL_SAGEMAKER_MAX_TRAINING_JOBS = "2";
   stateDir = mkdtempSync(join(tmpdir(), "local-sagemaker-training-"));
   server = await startLocalServer({ port: 0, stateDir });
-  ({ sm, s3, logs } = clients(server.url));
+  ({ sm, s3, logs } = clients(server));
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(
     new PutObjectCommand({
@@ -648,7 +648,7 @@ describe("training jobs across a server restart", () => {
     const pidFile = join(dir, "job.pid");
     let first: LocalServer | undefined = await startLocalServer({ port: 0, stateDir: dir });
     try {
-      const c = clients(first.url);
+      const c = clients(first);
       await c.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
       await c.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "data/train/a.txt", Body: "x" }));
       const archive = await sourceArchive({
@@ -670,7 +670,7 @@ describe("training jobs across a server restart", () => {
 
       const second = await startLocalServer({ port: 0, stateDir: dir });
       try {
-        const job = await clients(second.url).sm.send(
+        const job = await clients(second).sm.send(
           new DescribeTrainingJobCommand({ TrainingJobName: "interrupted" }),
         );
         expect(job.TrainingJobStatus).toBe("Failed");

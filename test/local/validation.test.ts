@@ -13,6 +13,7 @@ import { AwsError } from "../../src/local/core/errors";
 import { isServiceOperation, readInput } from "../../src/local/protocol/model";
 import { MODELS } from "../../src/local/protocol/models";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import { clientConfig } from "../support/local-clients";
 
 /** What the awsJson layer does with a SageMaker input before the operation runs. */
 const validateSageMakerInput = (operation: string, input: unknown) =>
@@ -225,11 +226,7 @@ describe("validation through the server and the AWS SDK", () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "local-sagemaker-validation-"));
     server = await startLocalServer({ port: 0, stateDir });
-    sm = new SageMakerClient({
-      endpoint: server.url,
-      region: "ap-northeast-2",
-      credentials: { accessKeyId: "a", secretAccessKey: "b" },
-    });
+    sm = new SageMakerClient(clientConfig(server));
   });
 
   afterAll(async () => {

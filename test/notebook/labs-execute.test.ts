@@ -40,7 +40,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Notebooks that use local SageMaker start it in the background; it must not outlive the suite.
-  if (localSageMakerUrl) await stopLocalSageMaker(localSageMakerUrl);
+  if (localSageMakerUrl)
+    await stopLocalSageMaker(localSageMakerUrl, { stateDir: env.LOCAL_SAGEMAKER_STATE_DIR as string });
 });
 
 function codeCellsWithoutCount(nb: Notebook): number[] {

@@ -78,6 +78,7 @@ beforeAll(async () => {
   session = await createSession({
     config: { mode: "local", region: "ap-northeast-2", confirmCosts: true },
     localUrl: url,
+    localStateDir: stateDir,
   });
   await mkdir(join(work, "src"));
   await mkdir(join(work, "data"));
@@ -88,7 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (url) await stopLocalSageMaker(url);
+  if (url) await stopLocalSageMaker(url, { stateDir });
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -106,3 +106,97 @@ export async function signedRequest(url: string, options: SignedRequestOptions):
     call.end(body);
   });
 }
+
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const hex = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+/**
+ * A PUT whose body is aws-chunked with every chunk signed and a signed CRC32 trailer, as the Java and Go SDKs
+ * stream uploads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER). `crc32` is the trailer's value (right or wrong);
+ * `tamper` flips the first chunk's signature.
+ */
+export async function signedChunkedPut(
+  url: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  options: { path: string; data: Buffer; crc32: string; tamper?: boolean; region?: string },
+): Promise<RawAnswer> {
+  const target = new URL(url);
+  const region = options.region ?? "ap-northeast-2";
+  const signer = new SignatureV4({
+    service: "s3",
+    region,
+    credentials,
+    sha256: NodeSha256,
+    uriEscapePath: false,
+  });
+  const now = new Date();
+  const headers: Record<string, string> = {
+    host: target.host,
+    "content-encoding": "aws-chunked",
+    "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+    "x-amz-decoded-content-length": String(options.data.length),
+    "x-amz-trailer": "x-amz-checksum-crc32",
+  };
+  const signed = await signer.sign(
+    {
+      method: "PUT",
+      protocol: "http:",
+      hostname: target.hostname,
+      port: Number(target.port),
+      path: options.path,
+      query: {},
+      headers,
+    },
+    { signingDate: now },
+  );
+  const authorization = signed.headers.authorization as string;
+  const amzDate = signed.headers["x-amz-date"] as string;
+  const scope = `${amzDate.slice(0, 8)}/${region}/s3/aws4_request`;
+  let previous = /Signature=([0-9a-f]{64})/.exec(authorization)?.[1] as string;
+  const parts: Buffer[] = [];
+  for (const chunk of [options.data, Buffer.alloc(0)]) {
+    previous = await signer.sign(
+      ["AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, previous, EMPTY_SHA256, hex(chunk)].join("\n"),
+      { signingDate: now },
+    );
+    const shown =
+      options.tamper && chunk.length > 0 ? previous.replace(/^./, (c) => (c === "a" ? "b" : "a")) : previous;
+    parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${shown}\r\n`), chunk);
+    if (chunk.length > 0) parts.push(Buffer.from("\r\n"));
+  }
+  const trailer = `x-amz-checksum-crc32:${options.crc32}\n`;
+  const trailerSignature = await signer.sign(
+    ["AWS4-HMAC-SHA256-TRAILER", amzDate, scope, previous, hex(trailer)].join("\n"),
+    { signingDate: now },
+  );
+  parts.push(
+    Buffer.from(
+      `x-amz-checksum-crc32:${options.crc32}\r\nx-amz-trailer-signature:${trailerSignature}\r\n\r\n`,
+    ),
+  );
+  const body = Buffer.concat(parts);
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: "PUT",
+        path: options.path,
+        headers: { ...(signed.headers as Record<string, string>), "content-length": String(body.length) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    call.on("error", reject);
+    call.end(body);
+  });
+}

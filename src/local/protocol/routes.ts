@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError, toAwsError } from "../core/errors";
 import { handleAwsJson, type JsonServiceSpec, sendJsonError } from "./aws-json";
-import { header, newRequestId, readBody, sendBody } from "./http";
+import { type ErrorFamily, type Gate, sendFamilyError } from "./gate";
+import { header, newRequestId } from "./http";
 import { type RestJsonService, sendRestJsonError } from "./rest-json";
-import { escapeXml } from "./s3-xml";
+import { credentialScopeService } from "./sigv4";
 
 /**
  * The route table: one ordered list decides which service a request is for, the way AWS's own front ends tell
@@ -11,11 +12,12 @@ import { escapeXml } from "./s3-xml";
  *   1. the server's own `/_local/*` routes;
  *   2. `X-Amz-Target: <Prefix>.<Operation>` → the awsJson service with that prefix (SageMaker, Logs, ...);
  *   3. the service named in the SigV4 credential scope (`Credential=AKID/<date>/<region>/<service>/aws4_request`)
- *      → that REST or query service, matched by its URI templates (SageMaker Runtime, Lambda, ...); without a
- *      signature (auth switched off), the URI templates alone;
+ *      → that REST service, matched by its URI templates (SageMaker Runtime, Lambda, ...); without a signature
+ *      (auth switched off), the URI templates alone;
  *   4. S3, explicitly last: path-style `/<bucket>/<key>` takes whatever is left.
  * A request that names a service or operation nobody serves gets the error of the protocol it looks like, saying
- * what was not understood, instead of being misread as S3.
+ * what was not understood, instead of being misread as S3. Before a route answers, the gate refuses requests not
+ * addressed to this server; each route then admits only signed requests (see gate.ts).
  */
 
 /** What routing looks at, read once per request. */
@@ -34,29 +36,13 @@ export interface RequestHead {
 /** A route looks at the head once: it either takes the request (the answer to write) or leaves it to the next. */
 export interface Route {
   readonly name: string;
+  /** How the route's protocol writes errors (the gate's refusals included). */
+  readonly family: ErrorFamily;
   claim(head: RequestHead): ((res: ServerResponse) => Promise<void>) | undefined;
 }
 
 /** awsJson and REST request bodies are small on AWS (6 MiB payloads); the cap leaves room to answer clearly. */
 export const MAX_API_BODY_BYTES = 64 * 1024 * 1024;
-
-/** The service name in `Credential=AKID/20261201/ap-northeast-2/<service>/aws4_request`, read but not verified. */
-export function credentialScopeService(
-  authorization: string | undefined,
-  query: URLSearchParams,
-): string | undefined {
-  let credential: string | undefined;
-  if (authorization !== undefined) {
-    const at = authorization.indexOf("Credential=");
-    if (at < 0) return undefined;
-    const end = authorization.indexOf(",", at);
-    credential = authorization.slice(at + "Credential=".length, end < 0 ? undefined : end).trim();
-  } else {
-    credential = query.get("X-Amz-Credential") ?? undefined;
-  }
-  const parts = credential?.split("/");
-  return parts?.length === 5 ? parts[3] : undefined;
-}
 
 /** Most requests have no query: they share one empty parameter list instead of parsing nothing. */
 const NO_QUERY = new URLSearchParams();
@@ -64,45 +50,62 @@ const NO_QUERY = new URLSearchParams();
 export function readHead(req: IncomingMessage): RequestHead {
   const raw = req.url ?? "/";
   const queryAt = raw.indexOf("?");
-  const query = queryAt >= 0 ? new URLSearchParams(raw.slice(queryAt + 1)) : NO_QUERY;
   return {
     req,
     method: req.method ?? "GET",
     path: queryAt >= 0 ? raw.slice(0, queryAt) : raw,
-    query,
+    query: queryAt >= 0 ? new URLSearchParams(raw.slice(queryAt + 1)) : NO_QUERY,
     target: header(req, "x-amz-target"),
-    scope: credentialScopeService(header(req, "authorization"), query),
+    scope: credentialScopeService({ url: raw, headers: req.headers }),
     requestId: newRequestId(),
   };
 }
 
 export class Router {
-  constructor(private readonly routes: readonly Route[]) {}
+  constructor(
+    private readonly routes: readonly Route[],
+    private readonly gate: Gate,
+  ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = readHead(req);
+    let family: ErrorFamily = "json";
     try {
       let answer: ((res: ServerResponse) => Promise<void>) | undefined;
       for (const route of this.routes) {
         answer = route.claim(head);
+        family = route.family;
         if (answer) break;
       }
       if (!answer) throw new Error(`no route for ${head.method} ${head.path} (the table must end with S3)`);
+      const refused = this.gate.exposure(head, family);
+      if (refused) {
+        // The body is never read: close the connection rather than drain what may be a hostile upload.
+        res.shouldKeepAlive = false;
+        sendFamilyError(res, family, refused, head);
+        return;
+      }
       await answer(res);
     } catch (error) {
-      // Whatever escaped a protocol layer (a body that could not be read, a bug): answer and go on.
-      const failure = toAwsError(error);
+      // Whatever escaped a protocol layer (a refused signature, a body that could not be read, a bug): answer.
       if (res.headersSent) res.destroy();
-      else sendJsonError(res, failure, head.requestId, "1.1");
+      else
+        sendFamilyError(
+          res,
+          family,
+          toAwsError(error, family === "s3" ? "InternalError" : "InternalFailure"),
+          head,
+        );
     }
   }
 }
 
-/** The awsJson services, by target prefix. */
-export function awsJsonRoute(services: readonly JsonServiceSpec[]): Route {
+/** The awsJson services, by target prefix; each admits requests signed for its own signing name. */
+export function awsJsonRoute(services: readonly JsonServiceSpec[], gate: Gate): Route {
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
   return {
     name: "awsJson",
+    family: "json",
     claim: (head) => (head.target === undefined ? undefined : (res) => answer(head, res)),
   };
 
@@ -110,24 +113,23 @@ export function awsJsonRoute(services: readonly JsonServiceSpec[]): Route {
     const target = head.target as string;
     const dot = target.lastIndexOf(".");
     const service = dot > 0 ? byPrefix.get(target.slice(0, dot)) : undefined;
-    if (!service || head.method !== "POST") {
-      const version = header(head.req, "content-type")?.includes("1.0") ? "1.0" : "1.1";
-      const served = [...byPrefix.keys()].map((prefix) => `${prefix}.*`).join(", ");
-      sendJsonError(
-        res,
-        new AwsError(
+    const version = header(head.req, "content-type")?.includes("1.0") ? "1.0" : "1.1";
+    try {
+      const signingName = service?.model.service.signingName ?? head.scope ?? "";
+      const { body } = await gate.admit(head, "json", signingName, MAX_API_BODY_BYTES);
+      if (!service || head.method !== "POST") {
+        const served = [...byPrefix.keys()].map((prefix) => `${prefix}.*`).join(", ");
+        throw new AwsError(
           "UnknownOperationException",
           head.method !== "POST"
             ? `X-Amz-Target requests are POSTs; got ${head.method}.`
             : `Local SageMaker does not serve X-Amz-Target "${target.slice(0, 200)}"; it serves ${served}.`,
-        ),
-        head.requestId,
-        version,
-      );
-      return;
+        );
+      }
+      await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
+    } catch (error) {
+      sendJsonError(res, toAwsError(error), head.requestId, service?.version ?? version);
     }
-    const body = await readBody(head.req, MAX_API_BODY_BYTES);
-    await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
   }
 }
 
@@ -135,31 +137,32 @@ export function awsJsonRoute(services: readonly JsonServiceSpec[]): Route {
  * A restJson service (SageMaker Runtime, Lambda): requests signed for `signingName`, or unsigned requests whose
  * method and path fit one of its URI templates. A signed request for it that fits none is answered by it.
  */
-export function restJsonRoute(service: RestJsonService, signingName: string): Route {
+export function restJsonRoute(service: RestJsonService, signingName: string, gate: Gate): Route {
   return {
     name: service.spec.serviceName,
+    family: "rest-json",
     claim(head) {
       if (head.target !== undefined || (head.scope !== undefined && head.scope !== signingName))
         return undefined;
       const found = service.find(head.method, head.path, head.query);
-      if (found) {
-        return async (res) => {
-          const body = await readBody(head.req, MAX_API_BODY_BYTES);
-          await service.handle(found, head.req.headers, head.query, body, res, head.requestId);
-        };
-      }
-      // Signed for this service but fitting none of its operations: its own error, not another service's.
-      if (head.scope !== signingName) return undefined;
-      return async (res) =>
-        sendRestJsonError(
-          res,
-          new AwsError(
+      if (!found && head.scope !== signingName) return undefined;
+      return async (res) => {
+        try {
+          const { body } = await gate.admit(head, "rest-json", signingName, MAX_API_BODY_BYTES);
+          if (found) {
+            await service.handle(found, head.req.headers, head.query, body, res, head.requestId);
+            return;
+          }
+          // Signed for this service but fitting none of its operations: its own error, not another service's.
+          throw new AwsError(
             "UnknownOperationException",
             `${service.spec.serviceName} has no operation at ${head.method} ${head.path.slice(0, 200)}.`,
             { status: 404 },
-          ),
-          head.requestId,
-        );
+          );
+        } catch (error) {
+          sendRestJsonError(res, toAwsError(error), head.requestId);
+        }
+      };
     },
   };
 }
@@ -171,20 +174,19 @@ export function restJsonRoute(service: RestJsonService, signingName: string): Ro
 export function unknownServiceRoute(served: readonly string[]): Route {
   return {
     name: "unknown service",
+    family: "json",
     claim: (head) =>
       head.scope !== undefined && head.scope !== "s3" && !served.includes(head.scope)
-        ? (res) => answer(head, res)
+        ? async (res) => {
+            const message = `Local SageMaker does not serve the service "${head.scope}" (the request is signed for it); it serves ${served.join(", ")} and s3.`;
+            const json = (header(head.req, "content-type") ?? "").includes("json");
+            sendFamilyError(
+              res,
+              json ? "json" : "query",
+              new AwsError(json ? "UnknownServiceException" : "UnknownService", message),
+              head,
+            );
+          }
         : undefined,
   };
-
-  async function answer(head: RequestHead, res: ServerResponse): Promise<void> {
-    const message = `Local SageMaker does not serve the service "${head.scope}" (the request is signed for it); it serves ${served.join(", ")} and s3.`;
-    const type = header(head.req, "content-type") ?? "";
-    if (type.includes("json")) {
-      sendJsonError(res, new AwsError("UnknownServiceException", message), head.requestId, "1.1");
-      return;
-    }
-    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${head.requestId}</RequestId></ErrorResponse>`;
-    sendBody(res, 400, Buffer.from(xml), { "Content-Type": "text/xml", "x-amzn-RequestId": head.requestId });
-  }
 }

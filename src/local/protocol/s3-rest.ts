@@ -3,9 +3,11 @@ import { pipeline, type Readable } from "node:stream";
 import { AwsError, toAwsError } from "../core/errors";
 import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3/service";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
-import { header, readBody } from "./http";
+import type { Gate } from "./gate";
+import { header } from "./http";
 import type { RequestHead, Route } from "./routes";
 import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
+import type { AuthSuccess } from "./sigv4";
 
 /**
  * S3's REST/XML protocol, path-style (`/<bucket>/<key>`): parses each request into a call on S3Service
@@ -31,6 +33,9 @@ interface S3Request {
   req: IncomingMessage;
   body: Buffer;
   requestId: string;
+  /** The verified signature (undefined when auth is off), and the gate that decodes signed aws-chunked bodies. */
+  auth: AuthSuccess | undefined;
+  gate: Gate;
 }
 
 interface S3Reply {
@@ -83,10 +88,11 @@ const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]*[a-z0-9])\.localhost(?::\d+)?$/i;
 const XML_HEADERS = { "Content-Type": "application/xml" };
 
 /** S3, the explicit last entry of the route table: whatever no other service claimed. */
-export function s3Route(s3: S3Service, options: S3ProtocolOptions): Route {
+export function s3Route(s3: S3Service, options: S3ProtocolOptions, gate: Gate): Route {
   return {
     name: "S3",
-    claim: (head) => (res) => handleS3(s3, head, res, options),
+    family: "s3",
+    claim: (head) => (res) => handleS3(s3, head, res, options, gate),
   };
 }
 
@@ -95,20 +101,27 @@ async function handleS3(
   head: RequestHead,
   res: ServerResponse,
   options: S3ProtocolOptions,
+  gate: Gate,
 ): Promise<void> {
   const { req, requestId, method } = head;
   try {
     const declared = Number(header(req, "content-length") ?? 0);
     if (declared > MAX_S3_BODY_BYTES) throw entityTooLarge(declared, MAX_S3_BODY_BYTES);
-    const body = await readBody(req, MAX_S3_BODY_BYTES).catch((error: unknown) => {
-      throw error instanceof AwsError ? entityTooLarge(undefined, MAX_S3_BODY_BYTES) : error;
+    const { body, auth } = await gate.admit(head, "s3", "s3", MAX_S3_BODY_BYTES).catch((error: unknown) => {
+      throw error instanceof AwsError && error.code === "EntityTooLarge"
+        ? entityTooLarge(undefined, MAX_S3_BODY_BYTES)
+        : error;
     });
-    const request = parseRequest(method, req, body, requestId);
+    const request = parseRequest(method, req, body, requestId, auth, gate);
     const reply = await dispatch(s3, request, options);
     send(res, method, requestId, reply);
   } catch (error) {
-    send(res, method, requestId, errorReply(toAwsError(error, "InternalError"), requestId));
+    sendS3Error(res, method, toAwsError(error, "InternalError"), requestId);
   }
+}
+
+export function sendS3Error(res: ServerResponse, method: string, error: AwsError, requestId: string): void {
+  send(res, method, requestId, errorReply(error, requestId));
 }
 
 function entityTooLarge(size: number | undefined, limit: number): AwsError {
@@ -124,7 +137,14 @@ function entityTooLarge(size: number | undefined, limit: number): AwsError {
   );
 }
 
-function parseRequest(method: string, req: IncomingMessage, body: Buffer, requestId: string): S3Request {
+function parseRequest(
+  method: string,
+  req: IncomingMessage,
+  body: Buffer,
+  requestId: string,
+  auth: AuthSuccess | undefined,
+  gate: Gate,
+): S3Request {
   const raw = req.url ?? "/";
   const queryAt = raw.indexOf("?");
   // The raw path, not a URL object's: WHATWG URL parsing would fold `..` segments that belong to the key.
@@ -143,11 +163,13 @@ function parseRequest(method: string, req: IncomingMessage, body: Buffer, reques
         req,
         body,
         requestId,
+        auth,
+        gate,
       };
     }
     const bucket = decodeURIComponent(slash >= 0 ? path.slice(1, slash) : path.slice(1));
     const key = slash >= 0 ? decodeURIComponent(path.slice(slash + 1)) : "";
-    return { method, bucket, key, query, req, body, requestId };
+    return { method, bucket, key, query, req, body, requestId, auth, gate };
   } catch {
     throw new AwsError("InvalidURI", `Couldn't parse the specified URI "${raw.slice(0, 200)}".`);
   }
@@ -330,6 +352,19 @@ function listObjects(s3: S3Service, request: S3Request): S3Reply {
 }
 
 async function deleteObjects(s3: S3Service, request: S3Request): Promise<S3Reply> {
+  // As on AWS: a multi-object delete must prove its body (a browser form cannot add these headers).
+  const proven =
+    header(request.req, "content-md5") !== undefined ||
+    Object.keys(request.req.headers).some((name) => name.startsWith("x-amz-checksum-")) ||
+    header(request.req, "x-amz-sdk-checksum-algorithm") !== undefined;
+  if (!proven) {
+    throw new AwsError(
+      "InvalidRequest",
+      "Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header). AWS SDKs send one by themselves.",
+    );
+  }
+  verifyContentMd5(request.body, header(request.req, "content-md5"));
+  verifyChecksum(request.body, request.req.headers, {});
   const document = request.body.toString("utf8");
   if (!/<(?:[\w-]+:)?Delete[\s>]/.test(document)) {
     throw new AwsError(
@@ -368,7 +403,10 @@ function payload(request: S3Request): { body: Buffer; checksum?: { algorithm: st
   const streaming = (header(req, "x-amz-content-sha256") ?? "").startsWith("STREAMING-");
   let body = request.body;
   let trailers: Record<string, string> = {};
-  if (encodings.includes("aws-chunked") || streaming) {
+  if (request.auth?.payload.kind === "streaming-signed") {
+    // Every chunk carries a signature chained from the request's own: checked while decoding.
+    ({ body, trailers } = request.gate.decodeSignedChunks(request.auth, request.body));
+  } else if (encodings.includes("aws-chunked") || streaming) {
     ({ body, trailers } = decodeAwsChunked(request.body));
     const declared = header(req, "x-amz-decoded-content-length");
     if (declared !== undefined && Number(declared) !== body.length) {

@@ -18,9 +18,23 @@ export interface ServiceContext extends Identity {
   s3: S3Service;
   logs: LogsService;
   processes: ProcessRegistry;
+  /**
+   * What a job or container gets to call AWS with: this server's endpoint, region and credentials (a SageMaker
+   * container gets its role's credentials, never the notebook's), so a script's boto3 or SDK calls land here.
+   */
+  awsEnvironment(): Record<string, string>;
 }
 
-export function createServiceContext(stateDir: string, settings: LocalSettings): ServiceContext {
+export interface ContextOptions {
+  stateDir: string;
+  settings: LocalSettings;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The server's URL (known once it listens). */
+  url: () => string;
+}
+
+export function createServiceContext(options: ContextOptions): ServiceContext {
+  const { stateDir, settings, credentials } = options;
   return {
     stateDir,
     settings,
@@ -29,5 +43,12 @@ export function createServiceContext(stateDir: string, settings: LocalSettings):
     s3: new S3Service(join(stateDir, "s3")),
     logs: new LogsService(join(stateDir, "logs"), settings.region, settings.accountId),
     processes: new ProcessRegistry(stateDir),
+    awsEnvironment: () => ({
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_REGION: settings.region,
+      AWS_DEFAULT_REGION: settings.region,
+      AWS_ENDPOINT_URL: options.url(),
+    }),
   };
 }

@@ -282,10 +282,6 @@ export class S3Service {
     }
   }
 
-  async getObjectBuffer(bucket: string, key: string): Promise<Buffer> {
-    return (await this.getObject(bucket, key)).body;
-  }
-
   /** S3 answers a delete of a missing key with success; a missing bucket is still an error. */
   async deleteObject(bucket: string, key: string): Promise<void> {
     this.requireBucket(bucket);

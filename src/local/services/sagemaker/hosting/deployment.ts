@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import type { ContainerDefinition } from "@aws-sdk/client-sagemaker";
 import { extractArchiveSafely } from "../../../archives";
 import { AwsError } from "../../../core/errors";
@@ -143,7 +144,7 @@ export class Deployment implements ServingEndpoint {
     return new InferenceContainer({
       instanceId,
       modelDir: variant.modelDir,
-      environment: variant.environment,
+      environment: { ...ctx.awsEnvironment(), ...variant.environment },
       startupTimeoutMs: variant.startupTimeoutMs,
       registry: this.options.registry,
       // Lines are batched per tick: a chatty container should not cost one log write per line.
@@ -196,15 +197,25 @@ async function fetchArchive(
   member: string,
 ): Promise<void> {
   const { bucket, key } = parseS3Uri(url);
-  let archive: Buffer;
+  let archive: Readable;
   try {
-    archive = await ctx.s3.getObjectBuffer(bucket, key);
+    archive = (await ctx.s3.openObject(bucket, key)).stream;
   } catch (error) {
     const reason = error instanceof AwsError ? `${error.code}: ${error.message}` : (error as Error).message;
     throw new Error(`Variant ${variant}: could not download ${member} ${url} (${reason}).`);
   }
   try {
-    await extractArchiveSafely("model", archive, dir);
+    const started = Date.now();
+    const summary = await extractArchiveSafely("model", archive, dir, {
+      limits: ctx.settings.archiveLimits,
+      onProgress: (entries, bytes) =>
+        process.stderr.write(
+          `local-sagemaker: variant ${variant}: extracting ${member} ${url}: ${entries} entries, ${(bytes / 2 ** 20).toFixed(0)} MiB so far\n`,
+        ),
+    });
+    process.stderr.write(
+      `local-sagemaker: variant ${variant}: extracted ${member} ${url}: ${summary.entries} entries, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   } catch (error) {
     throw new Error(`Variant ${variant}: ${member} ${url}: ${(error as Error).message}`);
   }

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Channel } from "@aws-sdk/client-sagemaker";
 import { parseS3Uri } from "../../../core/s3-uri";
 import type { ServiceContext } from "../../context";
@@ -54,7 +55,8 @@ export async function downloadChannels(
       if (relative === undefined) continue;
       const file = join(target, relative);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, await ctx.s3.getObjectBuffer(bucket, key));
+      // Streamed, so a large channel neither fills memory nor holds the event loop.
+      await pipeline((await ctx.s3.openObject(bucket, key)).stream, createWriteStream(file));
       count += 1;
     }
     if (count === 0) {

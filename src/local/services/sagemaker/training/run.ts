@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { type TrainingLayout, trainingLayout } from "../../../../containers/training/environment";
 import { extractArchiveSafely, folderIsEmpty, packFolder, UnsafeArchiveError } from "../../../archives";
 import type { StatusChange } from "../../../core/lifecycle";
@@ -193,14 +194,16 @@ export class TrainingRun {
       );
     }
     const { bucket, key } = parseS3Uri(uri);
-    let archive: Buffer;
+    let archive: Readable;
     try {
-      archive = await this.ctx.s3.getObjectBuffer(bucket, key);
+      archive = (await this.ctx.s3.openObject(bucket, key)).stream;
     } catch (error) {
       throw new ClientError(`Cannot read the source directory ${uri}: ${(error as Error).message}`);
     }
     try {
-      await extractArchiveSafely("source", archive, this.layout.codeDir);
+      await extractArchiveSafely("source", archive, this.layout.codeDir, {
+        limits: this.ctx.settings.archiveLimits,
+      });
     } catch (error) {
       throw new ClientError(`Source directory ${uri}: ${(error as Error).message}`);
     }
@@ -220,10 +223,10 @@ export class TrainingRun {
         args: [...nodeEntry("containers/training/main"), this.layout.root],
         cwd: this.layout.root,
         env: childEnvironment({
+          ...this.ctx.awsEnvironment(),
           ...(job.request.Environment ?? {}),
           TRAINING_JOB_NAME: this.name,
           TRAINING_JOB_ARN: job.TrainingJobArn,
-          AWS_REGION: this.ctx.region,
         }),
         graceMs: this.ctx.settings.stopGraceMs,
         ownGroup: true,

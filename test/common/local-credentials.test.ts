@@ -16,7 +16,7 @@ import {
   LOCAL_PROFILE,
   localCredentialsFile,
   readLocalCredentials,
-} from "../../src/local/credentials";
+} from "../../src/common/local-credentials";
 
 const posix = process.platform !== "win32";
 let dir: string;

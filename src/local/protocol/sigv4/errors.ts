@@ -4,8 +4,8 @@
  * expired") it would see from AWS. Codes, statuses and fixed messages are AWS's; where AWS puts the request's
  * own values in the message (times, scopes, the canonical request), they come from the failure's facts.
  */
-import { basicTime, isoTime, MAX_SKEW_MS, parseBasicTime } from "./sigv4-time";
-import type { AuthError, AuthErrorFamily, AuthFailure, AuthFailureKind } from "./sigv4-types";
+import { basicTime, isoTime, MAX_SKEW_MS, parseBasicTime } from "./time";
+import type { AuthError, AuthErrorFamily, AuthFailure, AuthFailureKind } from "./types";
 
 const SIGNATURE_MISMATCH_JSON =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access " +

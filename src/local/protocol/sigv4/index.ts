@@ -14,8 +14,8 @@ import {
   canonicalUri,
   parseQuery,
   type RawQueryParameter,
-} from "./sigv4-canonical";
-import { decodeSignedChunks, type StreamContext } from "./sigv4-chunked";
+} from "./canonical";
+import { decodeSignedChunks, type StreamContext } from "./chunked";
 import {
   ALGORITHM,
   type Claim,
@@ -26,12 +26,12 @@ import {
   percentDecode,
   type RequestHeaders,
   TERMINATOR,
-} from "./sigv4-claim";
-import { EMPTY_SHA256, hmac, hmacHex, sameSignature, sha256Hex } from "./sigv4-crypto";
-import { basicTime, MAX_SKEW_MS } from "./sigv4-time";
-import { type AuthFailure, type AuthFailureFacts, authFailure, type ChunkedBodyResult } from "./sigv4-types";
+} from "./claim";
+import { EMPTY_SHA256, hmac, hmacHex, sameSignature, sha256Hex } from "./crypto";
+import { basicTime, MAX_SKEW_MS } from "./time";
+import { type AuthFailure, type AuthFailureFacts, authFailure, type ChunkedBodyResult } from "./types";
 
-export { authErrorFor } from "./sigv4-errors";
+export { authErrorFor } from "./errors";
 export type {
   AuthError,
   AuthErrorFamily,
@@ -39,7 +39,7 @@ export type {
   AuthFailureFacts,
   AuthFailureKind,
   ChunkedBodyResult,
-} from "./sigv4-types";
+} from "./types";
 
 /** The parts of an IncomingMessage the verifier reads; a plain object does as well. */
 export interface SignedRequestHead {

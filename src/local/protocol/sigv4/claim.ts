@@ -3,9 +3,9 @@
  * parameters: who signed, for which scope, when, over which headers and payload hash. Parsing only: the
  * verifier (sigv4.ts) checks the claim against its keys, its clock and the request.
  */
-import type { RawQueryParameter } from "./sigv4-canonical";
-import { basicTime, isDigits, parseBasicTime } from "./sigv4-time";
-import { type AuthFailure, authFailure } from "./sigv4-types";
+import type { RawQueryParameter } from "./canonical";
+import { basicTime, isDigits, parseBasicTime } from "./time";
+import { type AuthFailure, authFailure } from "./types";
 
 /** Request headers as Node gives them: lower-cased names, arrays only for repeated set-cookie. */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;

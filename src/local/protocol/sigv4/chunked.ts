@@ -8,8 +8,8 @@
  * bodies have the same framing without signatures. The framing is that of aws-chunked.ts's decoder, which
  * does not check signatures.
  */
-import { EMPTY_SHA256, hmacHex, sameSignature, sha256Hex } from "./sigv4-crypto";
-import { type AuthFailure, type AuthFailureKind, authFailure, type ChunkedBodyResult } from "./sigv4-types";
+import { EMPTY_SHA256, hmacHex, sameSignature, sha256Hex } from "./crypto";
+import { type AuthFailure, type AuthFailureKind, authFailure, type ChunkedBodyResult } from "./types";
 
 /** What a verified streaming request's chunks are checked against. */
 export interface StreamContext {
