@@ -112,6 +112,43 @@ const SERVICES: ServiceSpec[] = [
     operations: ["InvokeEndpoint", "InvokeEndpointAsync"],
   },
   {
+    file: "lambda-2015-03-31.json",
+    output: "lambda",
+    namespace: "com.amazonaws.lambda#",
+    outputs: true,
+    operations: [
+      "CreateFunction",
+      "GetFunction",
+      "GetFunctionConfiguration",
+      "ListFunctions",
+      "UpdateFunctionCode",
+      "UpdateFunctionConfiguration",
+      "DeleteFunction",
+      "Invoke",
+    ],
+  },
+  {
+    file: "cloudwatch-2010-08-01.json",
+    output: "cloudwatch",
+    namespace: "com.amazonaws.cloudwatch#",
+    // awsQuery answers are XML documents written from the output shapes.
+    outputs: true,
+    operations: [
+      "PutMetricData",
+      "GetMetricStatistics",
+      "GetMetricData",
+      "ListMetrics",
+      "PutMetricAlarm",
+      "DescribeAlarms",
+      "DescribeAlarmsForMetric",
+      "DescribeAlarmHistory",
+      "SetAlarmState",
+      "DeleteAlarms",
+      "EnableAlarmActions",
+      "DisableAlarmActions",
+    ],
+  },
+  {
     file: "cloudwatch-logs-2014-03-28.json",
     output: "logs",
     namespace: "com.amazonaws.cloudwatchlogs#",
@@ -183,6 +220,9 @@ function generate(folder: string, spec: ServiceSpec): ServiceModel {
     else if (traits[`${PRELUDE}httpResponseCode`] !== undefined) entry.location = "statusCode";
     const jsonName = traits[`${PRELUDE}jsonName`] as string | undefined;
     if (jsonName !== undefined) entry.name = jsonName;
+    const xmlName = traits[`${PRELUDE}xmlName`] as string | undefined;
+    if (xmlName !== undefined) entry.xmlName = xmlName;
+    if (traits[`${PRELUDE}xmlFlattened`] !== undefined) entry.flattened = true;
     return entry;
   };
 
@@ -204,9 +244,11 @@ function generate(folder: string, spec: ServiceSpec): ServiceModel {
         const entry: CompactShape = { type: shape.type, members: {} };
         const error = traits[`${PRELUDE}error`] as "client" | "server" | undefined;
         if (error) {
+          const query = traits["aws.protocols#awsQueryError"] as { code: string; httpResponseCode: number } | undefined;
           entry.error = {
             fault: error,
             status: (traits[`${PRELUDE}httpError`] as number | undefined) ?? (error === "client" ? 400 : 500),
+            ...(query ? { queryCode: query.code } : {}),
           };
         }
         compact[name] = entry; // before recursing: shapes may be recursive
@@ -218,7 +260,10 @@ function generate(folder: string, spec: ServiceSpec): ServiceModel {
       case "list": {
         const entry: CompactShape = { type: "list", member: "", ...(length ? { length } : {}) };
         compact[name] = entry;
-        entry.member = visit((shape.member as SmithyMember).target);
+        const memberRef = shape.member as SmithyMember;
+        entry.member = visit(memberRef.target);
+        const memberXml = memberRef.traits?.[`${PRELUDE}xmlName`] as string | undefined;
+        if (memberXml !== undefined) entry.memberName = memberXml;
         return name;
       }
       case "map": {
@@ -301,7 +346,124 @@ function generate(folder: string, spec: ServiceSpec): ServiceModel {
   };
 }
 
+/** Application Auto Scaling has no Smithy copy here: its botocore model, in the same compact form. */
+const BOTOCORE_SERVICES = [
+  {
+    file: "application-autoscaling-2016-02-06.botocore.json",
+    output: "application-autoscaling",
+    operations: [
+      "RegisterScalableTarget",
+      "DescribeScalableTargets",
+      "DeregisterScalableTarget",
+      "PutScalingPolicy",
+      "DescribeScalingPolicies",
+      "DeleteScalingPolicy",
+      "DescribeScalingActivities",
+    ],
+  },
+];
+
+type BotocoreShape = {
+  type: string;
+  required?: string[];
+  members?: Record<string, { shape: string }>;
+  member?: { shape: string };
+  key?: { shape: string };
+  value?: { shape: string };
+  enum?: string[];
+  min?: number;
+  max?: number;
+  pattern?: string;
+  exception?: boolean;
+  error?: { httpStatusCode?: number };
+};
+
+function generateBotocore(folder: string, spec: (typeof BOTOCORE_SERVICES)[number]): ServiceModel {
+  const model = JSON.parse(readFileSync(join(folder, spec.file), "utf8")) as {
+    metadata: { protocol: string; signingName: string; serviceId: string; targetPrefix: string };
+    operations: Record<string, { input?: { shape: string }; output?: { shape: string } }>;
+    shapes: Record<string, BotocoreShape>;
+  };
+  const compact: Record<string, CompactShape> = {};
+  const bounds = (shape: BotocoreShape) =>
+    shape.min !== undefined || shape.max !== undefined
+      ? { ...(shape.min !== undefined ? { min: shape.min } : {}), ...(shape.max !== undefined ? { max: shape.max } : {}) }
+      : undefined;
+  function visit(name: string): string {
+    if (compact[name]) return name;
+    const shape = model.shapes[name];
+    if (!shape) throw new Error(`missing shape ${name}`);
+    const range = bounds(shape);
+    switch (shape.type) {
+      case "structure": {
+        const entry: CompactShape = { type: "structure", members: {} };
+        if (shape.exception) entry.error = { fault: "client", status: shape.error?.httpStatusCode ?? 400 };
+        compact[name] = entry;
+        for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
+          entry.members[memberName] = {
+            target: visit(ref.shape),
+            ...(shape.required?.includes(memberName) ? { required: true } : {}),
+          };
+        }
+        return name;
+      }
+      case "list": {
+        const entry: CompactShape = { type: "list", member: "", ...(range ? { length: range } : {}) };
+        compact[name] = entry;
+        entry.member = visit((shape.member as { shape: string }).shape);
+        return name;
+      }
+      case "map": {
+        const entry: CompactShape = { type: "map", key: "", value: "", ...(range ? { length: range } : {}) };
+        compact[name] = entry;
+        entry.key = visit((shape.key as { shape: string }).shape);
+        entry.value = visit((shape.value as { shape: string }).shape);
+        return name;
+      }
+      case "string":
+        compact[name] = shape.enum
+          ? { type: "enum", values: shape.enum }
+          : { type: "string", ...(range ? { length: range } : {}), ...(shape.pattern ? { pattern: shape.pattern } : {}) };
+        return name;
+      case "integer":
+      case "long":
+      case "float":
+      case "double":
+        compact[name] = { type: shape.type, ...(range ? { range } : {}) };
+        return name;
+      case "boolean":
+      case "timestamp":
+        compact[name] = { type: shape.type };
+        return name;
+      case "blob":
+        compact[name] = { type: "blob", ...(range ? { length: range } : {}) };
+        return name;
+      default:
+        throw new Error(`unsupported botocore shape type ${shape.type} (${name})`);
+    }
+  }
+  const operations: ServiceModel["operations"] = {};
+  for (const operation of spec.operations) {
+    const entry = model.operations[operation];
+    if (!entry?.input) throw new Error(`${spec.file} has no operation ${operation} with an input`);
+    operations[operation] = { input: visit(entry.input.shape) };
+  }
+  return {
+    notice: `Generated by test/tools/gen-shapes.ts from the botocore model ${spec.file} (Apache License 2.0). Do not edit.`,
+    service: { name: model.metadata.targetPrefix, protocol: "awsJson1_1", signingName: model.metadata.signingName },
+    operations,
+    allOperations: Object.keys(model.operations).sort(),
+    shapes: Object.fromEntries(Object.entries(compact).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
 const folder = process.argv[2] ?? join(__dirname, "../../../shared/specs/aws");
+for (const spec of BOTOCORE_SERVICES) {
+  const target = join(__dirname, "../../src/local/protocol/models", `${spec.output}.json`);
+  const generated = generateBotocore(folder, spec);
+  writeFileSync(target, `${JSON.stringify(generated, null, 2)}\n`);
+  console.log(`${target}: ${Object.keys(generated.operations).length} operations, ${Object.keys(generated.shapes).length} shapes`);
+}
 for (const spec of SERVICES) {
   const target = join(__dirname, "../../src/local/protocol/models", `${spec.output}.json`);
   const generated = generate(folder, spec);

@@ -23,15 +23,20 @@ export interface CompactMember {
   location?: MemberLocation;
   /** The header or query name of a bound member; the jsonName of a body member (restJson). */
   name?: string;
+  /** The member's XML element name, when it differs (awsQuery answers). */
+  xmlName?: string;
+  /** A list written without a wrapper element (awsQuery). */
+  flattened?: boolean;
 }
 
 export type CompactShape =
   | {
       type: "structure" | "union";
       members: Record<string, CompactMember>;
-      error?: { fault: "client" | "server"; status: number };
+      /** An error shape: its HTTP status, and its code in the awsQuery protocol where that differs. */
+      error?: { fault: "client" | "server"; status: number; queryCode?: string };
     }
-  | { type: "list"; member: string; length?: Bounds }
+  | { type: "list"; member: string; length?: Bounds; memberName?: string }
   | { type: "map"; key: string; value: string; length?: Bounds }
   | { type: "string"; length?: Bounds; pattern?: string }
   | { type: "enum"; values: string[] }
