@@ -469,7 +469,7 @@ describe("timeouts", () => {
     expect(Date.now() - started).toBeLessThan(4000);
     expect(error.name).toBe("ModelError");
     expect(error.message).toMatch(
-      /Received no response from variant AllTraffic .* within 1 s \(SAGEMAKER_MODEL_SERVER_TIMEOUT\)/,
+      /Received server error \(0\) from variant AllTraffic with message "Your invocation timed out while waiting for a response from instance i-\w+: no answer within 1 s \(SAGEMAKER_MODEL_SERVER_TIMEOUT\)"/,
     );
   });
 });

@@ -1,30 +1,36 @@
-import { type Agent, request } from "node:http";
 import type { InvokeEndpointInput, InvokeEndpointOutput } from "@aws-sdk/client-sagemaker-runtime";
 import { AwsError } from "../../core/errors";
+import {
+  type ContainerAnswer,
+  type ContainerRequest,
+  InvocationFailure,
+  MAX_ANSWER_BYTES,
+} from "../sagemaker/hosting/invocation";
+import type { ExecutionMode, InstanceInvokeOptions } from "../sagemaker/hosting/model-instance";
 
 /**
- * SageMaker Runtime's behaviour: which endpoint and variant, which instance, forwarding to the container, and the
- * errors SageMaker Runtime answers. Its API takes and returns the SDK's own types; the restJson binding does the
- * wire (the payload limit and header lengths are the model's constraints, checked before a call gets here).
+ * SageMaker Runtime's behaviour: which endpoint and variant, which instance, and the errors SageMaker Runtime
+ * answers. Its API takes and returns the SDK's own types; the restJson binding does the wire (the payload limit and
+ * header lengths are the model's constraints, checked before a call gets here), and the hosting side runs the
+ * containers (invocation.ts).
  */
-
-/** SageMaker Runtime's limit for a real-time answer: a handler that answers more gets a ModelError, as on AWS. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 export interface RuntimeService {
   invokeEndpoint(input: InvokeEndpointInput): Promise<InvokeEndpointOutput>;
 }
 
-/** One running container as the runtime needs it. */
+/** One instance of a variant, as the runtime calls it. */
 export interface ServingInstance {
-  readonly port: number;
-  readonly agent: Agent;
   readonly instanceId: string;
+  invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer>;
 }
 
 export interface ServingVariant {
   readonly name: string;
   readonly weight: number;
+  readonly mode: ExecutionMode;
+  /** The containers of each instance, by hostname (the targets of a Direct endpoint). */
+  readonly hostnames: readonly string[];
   readonly timeoutMs: number;
   readonly logStreamArn: string;
   /** An instance that is up, or undefined while none is (restarting). */
@@ -56,6 +62,7 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
         );
       }
       const variant = chooseVariant(serving, input.TargetVariant);
+      checkTargetContainer(serving.name, variant, input.TargetContainerHostname);
       const instance = variant.pick();
       if (!instance) {
         throw new AwsError(
@@ -64,7 +71,31 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
           { status: 429 },
         );
       }
-      return forward(serving.name, variant, instance, input);
+      try {
+        const answer = await instance.invoke(
+          {
+            body: input.Body ?? new Uint8Array(),
+            contentType: input.ContentType ?? "application/octet-stream",
+            accept: input.Accept ?? "*/*",
+            customAttributes: input.CustomAttributes,
+            inferenceId: input.InferenceId,
+          },
+          {
+            timeoutMs: variant.timeoutMs,
+            maxAnswerBytes: MAX_ANSWER_BYTES,
+            targetContainerHostname: input.TargetContainerHostname,
+          },
+        );
+        return {
+          Body: answer.body,
+          ContentType: answer.contentType,
+          InvokedProductionVariant: variant.name,
+          CustomAttributes: answer.customAttributes,
+        };
+      } catch (error) {
+        if (!(error instanceof InvocationFailure)) throw error;
+        throw runtimeError(serving.name, variant, instance, error);
+      }
     },
   };
 }
@@ -93,109 +124,70 @@ function chooseVariant(endpoint: ServingEndpoint, target: string | undefined): S
   return endpoint.variants.findLast((variant) => variant.weight > 0) as ServingVariant;
 }
 
-function forward(
-  endpointName: string,
-  variant: ServingVariant,
-  instance: ServingInstance,
-  input: InvokeEndpointInput,
-): Promise<InvokeEndpointOutput> {
-  const body = input.Body ?? new Uint8Array();
-  const headers: Record<string, string | number> = {
-    "Content-Type": input.ContentType ?? "application/octet-stream",
-    Accept: input.Accept ?? "*/*",
-    "Content-Length": body.length,
-  };
-  if (input.CustomAttributes !== undefined)
-    headers["X-Amzn-SageMaker-Custom-Attributes"] = input.CustomAttributes;
-  if (input.InferenceId !== undefined) headers["X-Amzn-SageMaker-Inference-Id"] = input.InferenceId;
-  return new Promise((resolve, reject) => {
-    const call = request(
-      {
-        host: "127.0.0.1",
-        port: instance.port,
-        path: "/invocations",
-        method: "POST",
-        headers,
-        agent: instance.agent,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          // Past the limit the bytes are of no use: count them, keep nothing.
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-        });
-        response.on("error", (error) => reject(unavailable(endpointName, variant, instance, error)));
-        response.on("end", () => {
-          const answer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          const status = response.statusCode ?? 500;
-          if (status >= 400) {
-            reject(modelError(variant, status, answer.toString("utf8")));
-            return;
-          }
-          if (size > MAX_RESPONSE_BYTES) {
-            reject(tooLarge(variant, size));
-            return;
-          }
-          const attributes = response.headers["x-amzn-sagemaker-custom-attributes"];
-          resolve({
-            Body: answer,
-            ContentType: response.headers["content-type"] ?? "application/octet-stream",
-            InvokedProductionVariant: variant.name,
-            CustomAttributes: Array.isArray(attributes) ? attributes.join(",") : attributes,
-          });
-        });
-      },
-    );
-    call.setTimeout(variant.timeoutMs, () => {
-      call.destroy();
-      reject(
-        new AwsError(
-          "ModelError",
-          `Received no response from variant ${variant.name} (instance ${instance.instanceId}) within ${variant.timeoutMs / 1000} s (SAGEMAKER_MODEL_SERVER_TIMEOUT). See ${variant.logStreamArn} in CloudWatch Logs for more information.`,
-          { status: 424, fields: { LogStreamArn: variant.logStreamArn } },
-        ),
+/** A Direct endpoint needs a target container; any other endpoint refuses one, as SageMaker does. */
+function checkTargetContainer(endpoint: string, variant: ServingVariant, target: string | undefined): void {
+  if (variant.mode === "Direct") {
+    if (target === undefined) {
+      throw validationError(
+        `Endpoint ${endpoint} is a multi-container endpoint with direct invocation: name the container with TargetContainerHostname (one of ${variant.hostnames.join(", ")}).`,
       );
-    });
-    call.on("error", (error) => reject(unavailable(endpointName, variant, instance, error)));
-    call.end(body);
-  });
+    }
+    if (!variant.hostnames.includes(target)) {
+      throw validationError(
+        `TargetContainerHostname ${target} is not a container of endpoint ${endpoint}; its containers are ${variant.hostnames.join(", ")}.`,
+      );
+    }
+  } else if (target !== undefined) {
+    throw validationError(
+      `TargetContainerHostname is only for multi-container endpoints with direct invocation (InferenceExecutionConfig Mode Direct); endpoint ${endpoint} is not one.`,
+    );
+  }
 }
 
-function tooLarge(variant: ServingVariant, size: number): AwsError {
-  const message = `The response from variant ${variant.name} is ${size} bytes, over the ${MAX_RESPONSE_BYTES}-byte (6 MiB) limit of InvokeEndpoint. Answer less per request, or use batch transform or asynchronous inference.`;
-  return new AwsError(
-    "ModelError",
-    `Received server error (0) from variant ${variant.name} with message "${message}". See ${variant.logStreamArn} in CloudWatch Logs for more information.`,
-    {
-      status: 424,
-      fields: { OriginalStatusCode: 0, OriginalMessage: message, LogStreamArn: variant.logStreamArn },
-    },
-  );
-}
-
-function modelError(variant: ServingVariant, status: number, message: string): AwsError {
-  const kind = status < 500 ? "client" : "server";
-  return new AwsError(
-    "ModelError",
-    `Received ${kind} error (${status}) from variant ${variant.name} with message "${message.slice(0, 1000)}". See ${variant.logStreamArn} in CloudWatch Logs for more information.`,
-    {
-      status: 424,
-      fields: { OriginalStatusCode: status, OriginalMessage: message, LogStreamArn: variant.logStreamArn },
-    },
-  );
-}
-
-function unavailable(
+/** The error SageMaker Runtime answers for a failed call into a variant's container. */
+function runtimeError(
   endpointName: string,
   variant: ServingVariant,
   instance: ServingInstance,
-  error: Error,
+  failure: InvocationFailure,
 ): AwsError {
-  return new AwsError(
-    "ServiceUnavailable",
-    `The container of variant ${variant.name} (instance ${instance.instanceId}) of endpoint ${endpointName} did not answer (${error.message}); it is being restarted, retry shortly.`,
-    { status: 503 },
-  );
+  const where = `variant ${variant.name}${failure.hostname ? ` (container ${failure.hostname})` : ""}`;
+  const see = `See ${variant.logStreamArn} in CloudWatch Logs for more information.`;
+  switch (failure.kind) {
+    case "model": {
+      const kind = failure.status < 500 ? "client" : "server";
+      return new AwsError(
+        "ModelError",
+        `Received ${kind} error (${failure.status}) from ${where} with message "${failure.original.slice(0, 1000)}". ${see}`,
+        {
+          status: 424,
+          fields: {
+            OriginalStatusCode: failure.status,
+            OriginalMessage: failure.original,
+            LogStreamArn: variant.logStreamArn,
+          },
+        },
+      );
+    }
+    case "timeout":
+    case "too-large":
+      return new AwsError(
+        "ModelError",
+        `Received server error (0) from ${where} with message "${failure.message}". ${see}`,
+        {
+          status: 424,
+          fields: {
+            OriginalStatusCode: 0,
+            OriginalMessage: failure.message,
+            LogStreamArn: variant.logStreamArn,
+          },
+        },
+      );
+    case "unreachable":
+      return new AwsError(
+        "ServiceUnavailable",
+        `The container of ${where} (instance ${instance.instanceId}) of endpoint ${endpointName} did not answer (${failure.message}); it is being restarted, retry shortly.`,
+        { status: 503 },
+      );
+  }
 }

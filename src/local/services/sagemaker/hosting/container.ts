@@ -10,6 +10,7 @@ import {
   type ProcessRegistry,
   SupervisedChild,
 } from "../../../core/processes";
+import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
 
 /**
  * One variant instance: a child process running the built-in inference server, supervised. A container that
@@ -34,6 +35,13 @@ export interface ContainerOptions {
 }
 
 export const newInstanceId = (): string => `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
+
+export interface InvokeOptions {
+  /** SAGEMAKER_MODEL_SERVER_TIMEOUT (or the caller's own limit). */
+  timeoutMs: number;
+  /** Bytes of answer kept; beyond them the call fails as too large. */
+  maxAnswerBytes: number;
+}
 
 export class InferenceContainer {
   state: ContainerState = "starting";
@@ -141,6 +149,74 @@ export class InferenceContainer {
         this.options.log([`Container ${this.instanceId} failed to restart: ${error.message}`]);
       });
     }, 200 * this.crashes.count).unref();
+  }
+
+  /** POST /invocations (or the multi-model invoke path) with the platform's headers; see InvocationFailure. */
+  invoke(input: ContainerRequest, options: InvokeOptions): Promise<ContainerAnswer> {
+    const headers: Record<string, string | number> = {
+      "Content-Type": input.contentType,
+      Accept: input.accept,
+      "Content-Length": input.body.length,
+    };
+    if (input.customAttributes !== undefined)
+      headers["X-Amzn-SageMaker-Custom-Attributes"] = input.customAttributes;
+    if (input.inferenceId !== undefined) headers["X-Amzn-SageMaker-Inference-Id"] = input.inferenceId;
+    const path =
+      input.targetModel === undefined
+        ? "/invocations"
+        : `/models/${encodeURIComponent(input.targetModel)}/invoke`;
+    const unreachable = (error: Error) =>
+      new InvocationFailure("unreachable", `instance ${this.instanceId} did not answer (${error.message})`);
+    return new Promise((resolve, reject) => {
+      const call = request(
+        { host: "127.0.0.1", port: this.port, path, method: "POST", headers, agent: this.agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            // Past the limit the bytes are of no use: count them, keep nothing.
+            if (size <= options.maxAnswerBytes) chunks.push(chunk);
+          });
+          response.on("error", (error) => reject(unreachable(error)));
+          response.on("end", () => {
+            const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+            const status = response.statusCode ?? 500;
+            if (status >= 400) {
+              const text = body.toString("utf8");
+              reject(new InvocationFailure("model", `the container answered ${status}`, status, text));
+              return;
+            }
+            if (size > options.maxAnswerBytes) {
+              reject(
+                new InvocationFailure(
+                  "too-large",
+                  `The response is ${size} bytes, over the ${options.maxAnswerBytes}-byte limit. Answer less per request, or use batch transform or asynchronous inference.`,
+                ),
+              );
+              return;
+            }
+            const attributes = response.headers["x-amzn-sagemaker-custom-attributes"];
+            resolve({
+              body,
+              contentType: response.headers["content-type"] ?? "application/octet-stream",
+              customAttributes: Array.isArray(attributes) ? attributes.join(",") : attributes,
+            });
+          });
+        },
+      );
+      call.setTimeout(options.timeoutMs, () => {
+        call.destroy();
+        reject(
+          new InvocationFailure(
+            "timeout",
+            `Your invocation timed out while waiting for a response from instance ${this.instanceId}: no answer within ${options.timeoutMs / 1000} s (SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
+          ),
+        );
+      });
+      call.on("error", (error) => reject(unreachable(error)));
+      call.end(input.body);
+    });
   }
 
   private lastWords(): string {

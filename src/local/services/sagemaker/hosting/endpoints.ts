@@ -20,13 +20,13 @@ import { listPage } from "../../../core/listing";
 import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
 import type { EndpointDirectory } from "../../runtime/service";
-import { resolveInferenceImage } from "../images";
 import { ENDPOINT, ENDPOINT_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { Deployment } from "./deployment";
 import type { EndpointConfigs } from "./endpoint-configs";
+import type { ExecutionMode } from "./model-instance";
 import type { Models } from "./models";
-import type { EndpointRecord, VariantRecord } from "./records";
+import type { EndpointRecord, ModelRecord, VariantRecord } from "./records";
 
 interface Live {
   deployment?: Deployment;
@@ -148,7 +148,7 @@ export class Endpoints implements EndpointDirectory {
           const running = deployment?.variant(variant.VariantName);
           if (!running) continue;
           running.weight = variant.weight;
-          await deployment?.scale(running, variant.instanceCount);
+          await running.fleet.scale(variant.instanceCount);
         }
         record.variants = planned;
       } catch (error) {
@@ -201,16 +201,14 @@ export class Endpoints implements EndpointDirectory {
     const running = this.live.get(storeKey(record.EndpointName))?.deployment?.variant(variant.VariantName);
     return {
       VariantName: variant.VariantName,
-      DeployedImages: [
-        {
-          SpecifiedImage: variant.container.Image,
-          ResolvedImage: variant.container.Image,
-          ResolutionTime: new Date(variant.imageResolvedAt),
-        },
-      ],
+      DeployedImages: variant.containers.map((container) => ({
+        SpecifiedImage: container.Image,
+        ResolvedImage: container.Image,
+        ResolutionTime: new Date(variant.imageResolvedAt),
+      })),
       CurrentWeight: running?.weight ?? variant.weight,
       DesiredWeight: variant.weight,
-      CurrentInstanceCount: running?.containers.filter((c) => c.state === "ready").length ?? 0,
+      CurrentInstanceCount: running?.fleet.readyCount ?? 0,
       DesiredInstanceCount: variant.instanceCount,
     };
   }
@@ -310,8 +308,8 @@ export class Endpoints implements EndpointDirectory {
         ModelName: model.ModelName,
         weight: variant.InitialVariantWeight ?? 1,
         instanceCount: variant.InitialInstanceCount ?? 1,
-        container: containers[0] ?? {},
-        containerCount: containers.length,
+        containers,
+        mode: executionMode(model),
         imageResolvedAt: Date.now(),
         startupTimeoutS: variant.ContainerStartupHealthCheckTimeoutInSeconds,
       };
@@ -341,7 +339,6 @@ export class Endpoints implements EndpointDirectory {
     const live = this.live.get(key) as Live;
     let deployment: Deployment | undefined;
     try {
-      for (const variant of pending.variants) checkRunnable(variant);
       deployment = await Deployment.start({
         ctx: this.ctx,
         endpointName: record.EndpointName,
@@ -438,14 +435,8 @@ export class Endpoints implements EndpointDirectory {
   }
 }
 
-/** Fails the rollout with a reason the user can act on when a variant's container cannot run here. */
-function checkRunnable(variant: VariantRecord): void {
-  const image = variant.container.Image ?? "";
-  const resolved = resolveInferenceImage(image);
-  if (!resolved.ok) throw new Error(`Variant ${variant.VariantName}: ${resolved.reason}`);
-  if ((variant.containerCount ?? 1) > 1) {
-    throw new Error(
-      `Variant ${variant.VariantName}: model ${variant.ModelName} has ${variant.containerCount} containers; local SageMaker serves single-container models only.`,
-    );
-  }
+/** One container answers alone; several form a Serial pipeline unless the model says Direct. */
+function executionMode(model: ModelRecord): ExecutionMode {
+  if (model.PrimaryContainer || (model.Containers ?? []).length <= 1) return "Single";
+  return model.InferenceExecutionConfig?.Mode === "Direct" ? "Direct" : "Serial";
 }

@@ -1,4 +1,5 @@
 import type { ContainerDefinition, EndpointStatus, ProductionVariant } from "@aws-sdk/client-sagemaker";
+import type { ExecutionMode } from "./model-instance";
 
 /** Durable documents of the hosting resources. Times are epoch milliseconds; outputs turn them into Dates. */
 
@@ -11,7 +12,7 @@ export interface ModelRecord {
   ExecutionRoleArn?: string;
   EnableNetworkIsolation?: boolean;
   VpcConfig?: unknown;
-  InferenceExecutionConfig?: unknown;
+  InferenceExecutionConfig?: { Mode?: string };
 }
 
 export interface EndpointConfigRecord {
@@ -28,10 +29,10 @@ export interface VariantRecord {
   ModelName: string;
   weight: number;
   instanceCount: number;
-  /** The model's container as it was when deployed: an endpoint keeps serving after its model is deleted. */
-  container: ContainerDefinition;
-  /** Models with several containers (inference pipelines) are refused at rollout with a reason. */
-  containerCount?: number;
+  /** The model's containers as they were when deployed: an endpoint keeps serving after its model is deleted. */
+  containers: ContainerDefinition[];
+  /** How requests travel through several containers: Serial (an inference pipeline) or Direct. */
+  mode: ExecutionMode;
   imageResolvedAt: number;
   /** ContainerStartupHealthCheckTimeoutInSeconds of the config's variant. */
   startupTimeoutS?: number;
