@@ -17,6 +17,8 @@ export interface LocalSageMakerHealth {
   url: string;
   region: string;
   accountId: string;
+  /** LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: when an idle serverless container stops (labs show it). */
+  serverlessIdleSeconds: number;
 }
 
 /** `.work/local-sagemaker` in the project, or LOCAL_SAGEMAKER_STATE_DIR (tests and parallel runs use their own). */

@@ -8,6 +8,7 @@ import { toAwsError } from "./core/errors";
 import { type Gate, sendFamilyError } from "./protocol/gate";
 import { sendBody } from "./protocol/http";
 import type { RequestHead, Route } from "./protocol/routes";
+import type { LocalSettings } from "./settings";
 
 /**
  * The server's own routes under `/_local/`: the health answer clients use to find it (open: it reveals nothing
@@ -28,6 +29,7 @@ function packageVersion(): string {
 
 export interface AdminOptions {
   identity: Identity;
+  settings: LocalSettings;
   /** The server's own URL, for the health answer. */
   url: () => string;
   /** Called on POST /_local/shutdown after the answer is sent. */
@@ -58,6 +60,7 @@ export function adminRoute(options: AdminOptions): Route {
         url: options.url(),
         region: options.identity.region,
         accountId: options.identity.accountId,
+        serverlessIdleSeconds: options.settings.serverlessIdleMs / 1000,
       };
       sendJson(res, 200, health, head.requestId);
       return;

@@ -63,7 +63,13 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
   });
   const router = new Router(
     [
-      adminRoute({ identity: context, url: options.url, onShutdownRequest: options.onShutdownRequest, gate }),
+      adminRoute({
+        identity: context,
+        settings: context.settings,
+        url: options.url,
+        onShutdownRequest: options.onShutdownRequest,
+        gate,
+      }),
       awsJsonRoute(
         [
           {

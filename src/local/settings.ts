@@ -19,6 +19,8 @@ export interface LocalSettings {
   maxTrainingJobs: number;
   /** SIGTERM to SIGKILL when a job is stopped (AWS gives 120 s). */
   stopGraceMs: number;
+  /** How long a serverless endpoint's on-demand container waits for a request before it stops. */
+  serverlessIdleMs: number;
   /** Only requests signed with the state folder's credentials are served (LOCAL_SAGEMAKER_AUTH=off turns it off). */
   auth: boolean;
   /** What one model or source archive may expand to. */
@@ -29,6 +31,7 @@ type NumericSetting =
   | "maxInstances"
   | "maxTrainingJobs"
   | "stopGraceMs"
+  | "serverlessIdleMs"
   | "archiveMaxBytes"
   | "archiveMaxRatio"
   | "archiveMaxEntries";
@@ -50,6 +53,13 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     integer: false,
     min: 0,
     fallback: 10,
+    scale: 1000,
+  },
+  serverlessIdleMs: {
+    variable: "LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS",
+    integer: false,
+    min: 0,
+    fallback: 120,
     scale: 1000,
   },
   archiveMaxBytes: {

@@ -1,4 +1,5 @@
 /** The SageMaker toolkit the labs use: Estimator, Model, Predictor and friends over the AWS SDK v3 clients. */
+export * from "./async-predictor";
 export * from "./cleanup";
 export * from "./config";
 export * from "./cost";

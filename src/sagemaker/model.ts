@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type AsyncInferenceConfig,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
@@ -10,16 +11,18 @@ import {
   type CreateModelCommandInput,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
+  type ProductionVariant,
   type ProductionVariantInstanceType,
   type Tag,
   waitUntilEndpointInService,
 } from "@aws-sdk/client-sagemaker";
 import * as tar from "tar";
+import { AsyncPredictor } from "./async-predictor";
 import { assertCostConsent } from "./cost";
 import { huggingFaceImageUri } from "./image-uris";
 import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
 import { Predictor, type PredictorOptions } from "./predictor";
-import { downloadFile, parseS3Uri, uploadFile } from "./s3";
+import { downloadFile, parseS3Uri, s3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
 
 export interface ModelOptions {
@@ -33,9 +36,34 @@ export interface ModelOptions {
   roleArn?: string;
 }
 
+/** The Python SDK's ServerlessInferenceConfig: memory, concurrency ceiling, and containers kept warm. */
+export interface ServerlessInferenceConfig {
+  /** 1024–6144 in 1024 steps (default 2048, as the Python SDK). */
+  memorySizeInMB?: number;
+  /** Concurrent invocations at most, 1–200 (default 5, as the Python SDK). */
+  maxConcurrency?: number;
+  provisionedConcurrency?: number;
+}
+
+/** The Python SDK's AsyncInferenceConfig: where results and failures go, and requests per instance at once. */
+export interface AsyncInferenceOptions {
+  /** S3OutputPath (default `s3://<bucket>/async-endpoint-outputs/<endpoint>`). */
+  outputPath?: string;
+  /** S3FailurePath (default `s3://<bucket>/async-endpoint-failures/<endpoint>`). */
+  failurePath?: string;
+  maxConcurrentInvocationsPerInstance?: number;
+  /** SNS topics (kept by local SageMaker, not published: it has no SNS). */
+  notificationConfig?: { successTopic?: string; errorTopic?: string };
+}
+
 export interface DeployOptions extends PredictorOptions {
-  instanceType: string;
+  /** The instance type; leave out for a serverless endpoint. */
+  instanceType?: string;
   initialInstanceCount?: number;
+  /** Serve without standing instances. */
+  serverlessConfig?: ServerlessInferenceConfig;
+  /** Make an asynchronous endpoint (then deploy() returns an AsyncPredictor). */
+  asyncInferenceConfig?: AsyncInferenceOptions;
   endpointName?: string;
   variantName?: string;
   wait?: boolean;
@@ -75,21 +103,82 @@ export function buildCreateModelRequest(
 export function buildEndpointConfigRequest(
   name: string,
   modelName: string,
-  options: { instanceType: string; initialInstanceCount?: number; variantName?: string },
+  options: Pick<
+    DeployOptions,
+    "instanceType" | "initialInstanceCount" | "variantName" | "serverlessConfig"
+  > & {
+    /** With its S3 paths resolved. */
+    asyncInferenceConfig?: AsyncInferenceOptions & { outputPath: string };
+  },
   tags: Tag[],
 ): CreateEndpointConfigCommandInput {
+  const asyncConfig = options.asyncInferenceConfig;
   return {
     EndpointConfigName: assertSageMakerName(name, "endpoint config"),
     ProductionVariants: [
       {
         VariantName: options.variantName ?? "AllTraffic",
         ModelName: modelName,
-        InstanceType: options.instanceType as ProductionVariantInstanceType,
-        InitialInstanceCount: options.initialInstanceCount ?? 1,
+        ...placementOf(options),
         InitialVariantWeight: 1,
       },
     ],
+    ...(asyncConfig ? { AsyncInferenceConfig: asyncInferenceConfigOf(asyncConfig) } : {}),
     Tags: tags,
+  };
+}
+
+/** Where a variant runs: instances, or serverless; refuses the combinations SageMaker refuses, before any call. */
+export function placementOf(
+  options: Pick<
+    DeployOptions,
+    "instanceType" | "initialInstanceCount" | "serverlessConfig" | "asyncInferenceConfig"
+  >,
+): Pick<ProductionVariant, "InstanceType" | "InitialInstanceCount" | "ServerlessConfig"> {
+  const serverless = options.serverlessConfig;
+  if (serverless && options.instanceType) {
+    throw new Error("Give either instanceType (an instance-based endpoint) or serverlessConfig, not both.");
+  }
+  if (!serverless && !options.instanceType) {
+    throw new Error("deploy() needs an instanceType, or a serverlessConfig for a serverless endpoint.");
+  }
+  if (serverless && options.asyncInferenceConfig) {
+    throw new Error(
+      "An asynchronous endpoint runs on instances: give an instanceType instead of serverlessConfig.",
+    );
+  }
+  return serverless
+    ? {
+        ServerlessConfig: {
+          MemorySizeInMB: serverless.memorySizeInMB ?? 2048,
+          MaxConcurrency: serverless.maxConcurrency ?? 5,
+          ...(serverless.provisionedConcurrency === undefined
+            ? {}
+            : { ProvisionedConcurrency: serverless.provisionedConcurrency }),
+        },
+      }
+    : {
+        InstanceType: options.instanceType as ProductionVariantInstanceType,
+        InitialInstanceCount: options.initialInstanceCount ?? 1,
+      };
+}
+
+function asyncInferenceConfigOf(
+  config: AsyncInferenceOptions & { outputPath: string },
+): AsyncInferenceConfig {
+  const topics = config.notificationConfig;
+  const perInstance = config.maxConcurrentInvocationsPerInstance;
+  return {
+    OutputConfig: {
+      S3OutputPath: config.outputPath,
+      ...(config.failurePath ? { S3FailurePath: config.failurePath } : {}),
+      ...(topics
+        ? { NotificationConfig: { SuccessTopic: topics.successTopic, ErrorTopic: topics.errorTopic } }
+        : {}),
+    },
+    ...(perInstance === undefined
+      ? {}
+      : { ClientConfig: { MaxConcurrentInvocationsPerInstance: perInstance } }),
   };
 }
 
@@ -188,25 +277,67 @@ export class SageMakerModel {
     return name;
   }
 
-  /** Creates the model, an endpoint config and an endpoint, waits until InService, and returns a Predictor. */
-  async deploy(options: DeployOptions): Promise<Predictor> {
+  /**
+   * Creates the model, an endpoint config and an endpoint, waits until InService, and returns a Predictor (an
+   * AsyncPredictor for an asynchronous endpoint). Instance-based, serverless (`serverlessConfig`) or asynchronous
+   * (`asyncInferenceConfig`), as the Python SDK's deploy().
+   */
+  async deploy(
+    options: DeployOptions & { asyncInferenceConfig: AsyncInferenceOptions },
+  ): Promise<AsyncPredictor>;
+  async deploy(options: DeployOptions): Promise<Predictor>;
+  async deploy(options: DeployOptions): Promise<Predictor | AsyncPredictor> {
     const endpointName = options.endpointName ?? uniqueName(baseName(this.options));
     assertSageMakerName(endpointName, "endpoint");
-    assertCostConsent(
-      this.session.config,
-      `endpoint ${endpointName} (${options.initialInstanceCount ?? 1} × ${options.instanceType}, billed until deleted)`,
-    );
+    placementOf(options);
+    assertCostConsent(this.session.config, `endpoint ${endpointName} (${billingOf(options)})`);
+    const asyncConfig =
+      options.asyncInferenceConfig &&
+      (await this.resolveAsyncPaths(endpointName, options.asyncInferenceConfig));
     const tags = workshopTags(this.options.lab, this.options.tags);
     const modelName = await this.create();
     await this.session.sagemaker.send(
-      new CreateEndpointConfigCommand(buildEndpointConfigRequest(endpointName, modelName, options, tags)),
+      new CreateEndpointConfigCommand(
+        buildEndpointConfigRequest(
+          endpointName,
+          modelName,
+          { ...options, asyncInferenceConfig: asyncConfig },
+          tags,
+        ),
+      ),
     );
     await this.session.sagemaker.send(
       new CreateEndpointCommand(buildCreateEndpointRequest(endpointName, endpointName, tags)),
     );
     if (options.wait !== false) await waitForEndpoint(this.session, endpointName, options);
-    return new Predictor(this.session, endpointName, options);
+    const predictor = new Predictor(this.session, endpointName, options);
+    return asyncConfig ? new AsyncPredictor(predictor) : predictor;
   }
+
+  /** The Python SDK's default async output folders, in the session's bucket. */
+  private async resolveAsyncPaths(
+    endpointName: string,
+    config: AsyncInferenceOptions,
+  ): Promise<AsyncInferenceOptions & { outputPath: string }> {
+    const bucket = config.outputPath && config.failurePath ? undefined : await this.session.defaultBucket();
+    return {
+      ...config,
+      outputPath: config.outputPath ?? s3Uri(bucket as string, "async-endpoint-outputs", endpointName),
+      failurePath: config.failurePath ?? s3Uri(bucket as string, "async-endpoint-failures", endpointName),
+    };
+  }
+}
+
+/** What an endpoint costs on AWS, for the consent message. */
+function billingOf(options: DeployOptions): string {
+  const serverless = options.serverlessConfig;
+  if (serverless) {
+    const warm = serverless.provisionedConcurrency
+      ? `, ${serverless.provisionedConcurrency} provisioned billed every hour until deleted`
+      : "";
+    return `serverless, ${serverless.memorySizeInMB ?? 2048} MB, billed per request duration${warm}`;
+  }
+  return `${options.initialInstanceCount ?? 1} × ${options.instanceType}, billed until deleted`;
 }
 
 function baseName(options: ModelOptions): string {

@@ -25,6 +25,7 @@ import { clientConfig } from "../support/local-clients";
 export { rawArchive } from "../support/raw-archive";
 
 import { type LocalServer, startLocalServer } from "../../src/local/server";
+import type { LocalSettings } from "../../src/local/settings";
 
 /** Shared set-up of the hosting and runtime suites: a real local SageMaker on port 0 and the real AWS clients. */
 
@@ -43,8 +44,11 @@ export interface Local {
   logs: CloudWatchLogsClient;
 }
 
-export async function startLocal(stateDir = mkdtempSync(join(tmpdir(), "hosting-"))): Promise<Local> {
-  const server = await startLocalServer({ port: 0, stateDir });
+export async function startLocal(
+  stateDir = mkdtempSync(join(tmpdir(), "hosting-")),
+  settings: Partial<LocalSettings> = {},
+): Promise<Local> {
+  const server = await startLocalServer({ port: 0, stateDir, settings });
   const config = clientConfig(server);
   const local: Local = {
     server,

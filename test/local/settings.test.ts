@@ -16,6 +16,7 @@ describe("local SageMaker settings", () => {
       maxInstances: 8,
       maxTrainingJobs: 2,
       stopGraceMs: 10_000,
+      serverlessIdleMs: 120_000,
       auth: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
     });
@@ -25,6 +26,7 @@ describe("local SageMaker settings", () => {
         LOCAL_SAGEMAKER_MAX_INSTANCES: "12",
         LOCAL_SAGEMAKER_MAX_TRAINING_JOBS: " 3 ",
         LOCAL_SAGEMAKER_STOP_GRACE_SECONDS: "0.5",
+        LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: "5",
       },
       { maxTrainingJobs: 1 },
     );
@@ -33,6 +35,7 @@ describe("local SageMaker settings", () => {
       maxInstances: 12,
       maxTrainingJobs: 1,
       stopGraceMs: 500,
+      serverlessIdleMs: 5_000,
     });
   });
 

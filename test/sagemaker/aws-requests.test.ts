@@ -7,6 +7,7 @@ import { MODELS } from "../../src/local/protocol/models";
 const validateSageMakerInput = (operation: string, input: unknown) =>
   readInput(MODELS.sagemaker, operation, input, { validationCode: "ValidationException" });
 
+import { AsyncPredictor } from "../../src/sagemaker/async-predictor";
 import type { WorkshopConfig } from "../../src/sagemaker/config";
 import { CostConsentError } from "../../src/sagemaker/cost";
 import { buildTrainingJobRequest, HuggingFaceEstimator } from "../../src/sagemaker/estimator";
@@ -148,6 +149,81 @@ describe("AWS-mode requests", () => {
     );
   });
 
+  it("serverless and asynchronous deployments build valid CreateEndpointConfig requests", () => {
+    const serverless = buildEndpointConfigRequest(
+      "koelectra-serverless",
+      "koelectra-nsmc",
+      { serverlessConfig: { memorySizeInMB: 4096, maxConcurrency: 20 } },
+      [],
+    );
+    expect(() => validateSageMakerInput("CreateEndpointConfig", serverless)).not.toThrow();
+    expect(serverless.ProductionVariants?.[0]).toEqual({
+      VariantName: "AllTraffic",
+      ModelName: "koelectra-nsmc",
+      ServerlessConfig: { MemorySizeInMB: 4096, MaxConcurrency: 20 },
+      InitialVariantWeight: 1,
+    });
+    const asynchronous = buildEndpointConfigRequest(
+      "koelectra-async",
+      "koelectra-nsmc",
+      {
+        instanceType: "ml.m5.xlarge",
+        asyncInferenceConfig: {
+          outputPath: "s3://sagemaker-ap-northeast-2-111122223333/async/output",
+          failurePath: "s3://sagemaker-ap-northeast-2-111122223333/async/failure",
+          maxConcurrentInvocationsPerInstance: 2,
+          notificationConfig: { successTopic: "arn:aws:sns:ap-northeast-2:111122223333:done" },
+        },
+      },
+      [],
+    );
+    expect(() => validateSageMakerInput("CreateEndpointConfig", asynchronous)).not.toThrow();
+    expect(asynchronous.AsyncInferenceConfig).toEqual({
+      OutputConfig: {
+        S3OutputPath: "s3://sagemaker-ap-northeast-2-111122223333/async/output",
+        S3FailurePath: "s3://sagemaker-ap-northeast-2-111122223333/async/failure",
+        NotificationConfig: { SuccessTopic: "arn:aws:sns:ap-northeast-2:111122223333:done" },
+      },
+      ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 },
+    });
+    const tooMuch = buildEndpointConfigRequest(
+      "x",
+      "m",
+      { serverlessConfig: { memorySizeInMB: 8192, maxConcurrency: 500 } },
+      [],
+    );
+    expect(() => validateSageMakerInput("CreateEndpointConfig", tooMuch)).toThrow(/memorySizeInMB.*6144/);
+    expect(() => buildEndpointConfigRequest("x", "m", {}, [])).toThrow(/instanceType, or a serverlessConfig/);
+    expect(() =>
+      buildEndpointConfigRequest("x", "m", { instanceType: "ml.m5.xlarge", serverlessConfig: {} }, []),
+    ).toThrow(/not both/);
+  });
+
+  it("InvokeEndpointAsync requests name the input in S3 and the limits", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const predictor = new AsyncPredictor(new Predictor(session, "koelectra-async"));
+    const request = predictor.buildRequest("s3://b/async-endpoint-inputs/koelectra-async/1", {
+      requestTtlSeconds: 600,
+      invocationTimeoutSeconds: 120,
+      inferenceId: "review-1",
+    });
+    expect(() =>
+      readInput(MODELS.sagemakerRuntime, "InvokeEndpointAsync", request, {
+        validationCode: "ValidationError",
+      }),
+    ).not.toThrow();
+    expect(request).toEqual({
+      EndpointName: "koelectra-async",
+      InputLocation: "s3://b/async-endpoint-inputs/koelectra-async/1",
+      ContentType: "application/json",
+      Accept: "application/json",
+      InferenceId: "review-1",
+      RequestTTLSeconds: 600,
+      InvocationTimeoutSeconds: 120,
+      CustomAttributes: undefined,
+    });
+  });
+
   it("a Hub model carries HF_MODEL_ID/HF_TASK and no artifact", async () => {
     const session = await createSession({ config: awsConfig(true) });
     const model = new HuggingFaceModel(session, {
@@ -186,6 +262,9 @@ describe("AWS-mode requests", () => {
     await expect(estimator.fit({ train: "s3://b/train" })).rejects.toThrow(CostConsentError);
     const model = new HuggingFaceModel(session, { modelData: "s3://b/model.tar.gz" });
     await expect(model.deploy({ instanceType: "ml.m5.xlarge" })).rejects.toThrow(/SM_CONFIRM_COSTS=1/);
+    await expect(model.deploy({ serverlessConfig: { memorySizeInMB: 2048 } })).rejects.toThrow(
+      /serverless, 2048 MB, billed per request duration.*SM_CONFIRM_COSTS=1/,
+    );
     await expect(uploadPreparedData(session, { quick: true })).rejects.toThrow(CostConsentError);
   });
 

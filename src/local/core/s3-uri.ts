@@ -1,7 +1,12 @@
 import { validation } from "./errors";
 
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
 /** Splits `s3://bucket/key/prefix` into bucket and key (the key may be empty: a bucket or prefix URI). */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
+export function parseS3Uri(uri: string): S3Location {
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/s.exec(uri);
   if (!match?.[1]) {
     throw validation(

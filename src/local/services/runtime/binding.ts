@@ -1,4 +1,4 @@
-import type { InvokeEndpointInput } from "@aws-sdk/client-sagemaker-runtime";
+import type { InvokeEndpointAsyncInput, InvokeEndpointInput } from "@aws-sdk/client-sagemaker-runtime";
 import type { OperationTable } from "../../core/binding";
 import type { RuntimeService } from "./service";
 
@@ -6,5 +6,6 @@ import type { RuntimeService } from "./service";
 export function runtimeOperations(runtime: RuntimeService): OperationTable {
   return {
     InvokeEndpoint: (input: InvokeEndpointInput) => runtime.invokeEndpoint(input),
+    InvokeEndpointAsync: (input: InvokeEndpointAsyncInput) => runtime.invokeEndpointAsync(input),
   };
 }

@@ -1,5 +1,11 @@
-import type { InvokeEndpointInput, InvokeEndpointOutput } from "@aws-sdk/client-sagemaker-runtime";
+import type {
+  InvokeEndpointAsyncInput,
+  InvokeEndpointAsyncOutput,
+  InvokeEndpointInput,
+  InvokeEndpointOutput,
+} from "@aws-sdk/client-sagemaker-runtime";
 import { AwsError } from "../../core/errors";
+import { parseS3Uri, type S3Location } from "../../core/s3-uri";
 import {
   type ContainerAnswer,
   type ContainerRequest,
@@ -17,12 +23,7 @@ import type { ExecutionMode, InstanceInvokeOptions } from "../sagemaker/hosting/
 
 export interface RuntimeService {
   invokeEndpoint(input: InvokeEndpointInput): Promise<InvokeEndpointOutput>;
-}
-
-/** One instance of a variant, as the runtime calls it. */
-export interface ServingInstance {
-  readonly instanceId: string;
-  invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer>;
+  invokeEndpointAsync(input: InvokeEndpointAsyncInput): InvokeEndpointAsyncOutput;
 }
 
 export interface ServingVariant {
@@ -33,8 +34,10 @@ export interface ServingVariant {
   readonly hostnames: readonly string[];
   readonly timeoutMs: number;
   readonly logStreamArn: string;
-  /** An instance that is up, or undefined while none is (restarting). */
-  pick(): ServingInstance | undefined;
+  /** Serverless variants refuse past MaxConcurrency; the message says which limit. */
+  readonly serverless: boolean;
+  /** Runs the request on one of the variant's instances; rejects with an InvocationFailure. */
+  invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer>;
 }
 
 export interface ServingEndpoint {
@@ -42,37 +45,56 @@ export interface ServingEndpoint {
   readonly variants: readonly ServingVariant[];
 }
 
+/** An asynchronous request as accepted: where its input is and how the container is to be asked. */
+export interface AsyncRequest {
+  inputLocation: S3Location;
+  contentType?: string;
+  accept?: string;
+  customAttributes?: string;
+  inferenceId?: string;
+  requestTtlSeconds?: number;
+  invocationTimeoutSeconds?: number;
+}
+
+/** An asynchronous endpoint's queue, as the runtime hands requests to it. */
+export interface AsyncAcceptor {
+  /** Records the request durably, then answers where its output (or failure) will be. */
+  accept(request: AsyncRequest): { inferenceId: string; outputLocation: string; failureLocation?: string };
+}
+
 /** What the runtime asks of hosting: an endpoint's status and what serves it (undefined while nothing does). */
 export interface EndpointDirectory {
-  lookup(name: string): { status: string; serving: ServingEndpoint | undefined } | undefined;
+  lookup(
+    name: string,
+  ): { status: string; serving: ServingEndpoint | undefined; asyncInference?: AsyncAcceptor } | undefined;
 }
 
 const validationError = (message: string): AwsError => new AwsError("ValidationError", message);
 
 export function createRuntimeService(directory: EndpointDirectory, accountId: string): RuntimeService {
+  const inService = (name: string) => {
+    const found = directory.lookup(name);
+    if (!found) throw validationError(`Endpoint ${name} of account ${accountId} not found.`);
+    if (!found.serving || (found.status !== "InService" && found.status !== "Updating")) {
+      throw validationError(
+        `Endpoint ${name} is not in service (status ${found.status}); wait for InService (waitUntilEndpointInService) before invoking it.`,
+      );
+    }
+    return { ...found, serving: found.serving };
+  };
   return {
     async invokeEndpoint(input) {
       const name = input.EndpointName as string;
-      const found = directory.lookup(name);
-      if (!found) throw validationError(`Endpoint ${name} of account ${accountId} not found.`);
-      const serving = found.serving;
-      if (!serving || (found.status !== "InService" && found.status !== "Updating")) {
+      const { serving, asyncInference } = inService(name);
+      if (asyncInference) {
         throw validationError(
-          `Endpoint ${name} is not in service (status ${found.status}); wait for InService (waitUntilEndpointInService) before invoking it.`,
+          `Endpoint ${name} is an asynchronous endpoint (its endpoint configuration has an AsyncInferenceConfig): send requests with InvokeEndpointAsync, with the input in S3.`,
         );
       }
       const variant = chooseVariant(serving, input.TargetVariant);
       checkTargetContainer(serving.name, variant, input.TargetContainerHostname);
-      const instance = variant.pick();
-      if (!instance) {
-        throw new AwsError(
-          "ModelNotReadyException",
-          `No instance of variant ${variant.name} of endpoint ${serving.name} is up right now (its container is restarting); retry shortly.`,
-          { status: 429 },
-        );
-      }
       try {
-        const answer = await instance.invoke(
+        const answer = await variant.invoke(
           {
             body: input.Body ?? new Uint8Array(),
             contentType: input.ContentType ?? "application/octet-stream",
@@ -94,8 +116,46 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
         };
       } catch (error) {
         if (!(error instanceof InvocationFailure)) throw error;
-        throw runtimeError(serving.name, variant, instance, error);
+        throw runtimeError(serving.name, variant, error);
       }
+    },
+
+    invokeEndpointAsync(input) {
+      const name = input.EndpointName as string;
+      const { asyncInference } = inService(name);
+      if (!asyncInference) {
+        throw validationError(
+          `Endpoint ${name} is not an asynchronous endpoint: InvokeEndpointAsync needs an endpoint configuration with an AsyncInferenceConfig. Call InvokeEndpoint instead.`,
+        );
+      }
+      const location = input.InputLocation as string;
+      let inputLocation: S3Location;
+      try {
+        inputLocation = parseS3Uri(location);
+      } catch {
+        throw validationError(
+          `InputLocation "${location}" is not an S3 URI; give the input object as s3://bucket/key.`,
+        );
+      }
+      if (inputLocation.key === "" || inputLocation.key.endsWith("/")) {
+        throw validationError(
+          `InputLocation "${location}" names a prefix, not an object; give the input object as s3://bucket/key.`,
+        );
+      }
+      const accepted = asyncInference.accept({
+        inputLocation,
+        contentType: input.ContentType,
+        accept: input.Accept,
+        customAttributes: input.CustomAttributes,
+        inferenceId: input.InferenceId,
+        requestTtlSeconds: input.RequestTTLSeconds,
+        invocationTimeoutSeconds: input.InvocationTimeoutSeconds,
+      });
+      return {
+        InferenceId: accepted.inferenceId,
+        OutputLocation: accepted.outputLocation,
+        FailureLocation: accepted.failureLocation,
+      };
     },
   };
 }
@@ -145,12 +205,7 @@ function checkTargetContainer(endpoint: string, variant: ServingVariant, target:
 }
 
 /** The error SageMaker Runtime answers for a failed call into a variant's container. */
-function runtimeError(
-  endpointName: string,
-  variant: ServingVariant,
-  instance: ServingInstance,
-  failure: InvocationFailure,
-): AwsError {
+function runtimeError(endpointName: string, variant: ServingVariant, failure: InvocationFailure): AwsError {
   const where = `variant ${variant.name}${failure.hostname ? ` (container ${failure.hostname})` : ""}`;
   const see = `See ${variant.logStreamArn} in CloudWatch Logs for more information.`;
   switch (failure.kind) {
@@ -171,23 +226,44 @@ function runtimeError(
     }
     case "timeout":
     case "too-large":
+    case "out-of-memory":
+    case "start-failed": {
+      const message =
+        failure.kind === "out-of-memory"
+          ? `${failure.message}; deploy with a larger MemorySizeInMB`
+          : failure.kind === "start-failed"
+            ? `The container did not start: ${failure.message}`
+            : failure.message;
       return new AwsError(
         "ModelError",
-        `Received server error (0) from ${where} with message "${failure.message}". ${see}`,
+        `Received server error (0) from ${where} with message "${message}". ${see}`,
         {
           status: 424,
           fields: {
             OriginalStatusCode: 0,
-            OriginalMessage: failure.message,
+            OriginalMessage: message,
             LogStreamArn: variant.logStreamArn,
           },
         },
       );
+    }
     case "unreachable":
       return new AwsError(
         "ServiceUnavailable",
-        `The container of ${where} (instance ${instance.instanceId}) of endpoint ${endpointName} did not answer (${failure.message}); it is being restarted, retry shortly.`,
+        `The container of ${where} of endpoint ${endpointName} did not answer: ${failure.message}. ${variant.serverless ? "A new one starts with the next request" : "It is being restarted"}; retry shortly.`,
         { status: 503 },
+      );
+    case "not-ready":
+      return new AwsError(
+        "ModelNotReadyException",
+        `No instance of ${where} of endpoint ${endpointName} can take the request right now (${failure.message}); retry shortly.`,
+        { status: 429 },
+      );
+    case "throttled":
+      return new AwsError(
+        "ThrottlingException",
+        `Rate exceeded: ${failure.message} for ${where} of endpoint ${endpointName}. Retry with backoff, or raise the variant's MaxConcurrency.`,
+        { status: 400 },
       );
   }
 }

@@ -32,7 +32,15 @@ export interface ContainerOptions {
   registry?: ProcessRegistry;
   log(lines: string[]): void;
   onGiveUp(reason: string): void;
+  /** False: a container that dies after it served is not restarted, onDown is told instead (serverless). */
+  restart?: boolean;
+  onDown?(): void;
 }
+
+/** What V8 prints when a heap limit (NODE_OPTIONS --max-old-space-size, a serverless MemorySizeInMB) is reached. */
+const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/;
+/** How long a lost connection waits for the container's exit, to tell a crash for want of memory from others. */
+const EXIT_GRACE_MS = 2_000;
 
 export const newInstanceId = (): string => `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
 
@@ -51,6 +59,8 @@ export class InferenceContainer {
   private child: SupervisedChild | undefined;
   private readonly crashes = new CrashWindow(CRASH_LIMIT, CRASH_WINDOW_MS);
   private lastLines: string[] = [];
+  private heapExhausted = false;
+  private readonly exitWaiters: (() => void)[] = [];
 
   constructor(private readonly options: ContainerOptions) {}
 
@@ -76,6 +86,7 @@ export class InferenceContainer {
   private boot(): Promise<void> {
     this.state = "starting";
     this.lastLines = [];
+    this.heapExhausted = false;
     return new Promise<void>((resolveStart, rejectStart) => {
       let settled = false;
       const settle = (error?: Error): void => {
@@ -98,6 +109,7 @@ export class InferenceContainer {
         env: containerEnvironment(this.options),
         registry: this.options.registry,
         onLine: (_stream, line) => {
+          if (HEAP_EXHAUSTED.test(line)) this.heapExhausted = true;
           this.lastLines.push(line);
           if (this.lastLines.length > 5) this.lastLines.shift();
           this.options.log([line]);
@@ -121,6 +133,7 @@ export class InferenceContainer {
             new Error(`the container exited (${describeExit(exit)}) before it was ready${this.lastWords()}`),
           );
           this.onExit(exit);
+          for (const wake of this.exitWaiters.splice(0)) wake();
         },
       });
       this.child = child;
@@ -133,6 +146,11 @@ export class InferenceContainer {
     this.state = "down";
     // A container that never came up is the deployment's failure to report, not one to restart.
     if (!wasServing && this.crashes.count === 0) return;
+    if (this.options.restart === false) {
+      this.options.log([`Container ${this.instanceId} exited (${describeExit(exit)})${this.lastWords()}.`]);
+      this.options.onDown?.();
+      return;
+    }
     const givenUp = this.crashes.record();
     const reason = `exited (${describeExit(exit)})${this.lastWords()}`;
     this.options.log([`Container ${this.instanceId} ${reason}.`]);
@@ -165,9 +183,8 @@ export class InferenceContainer {
       input.targetModel === undefined
         ? "/invocations"
         : `/models/${encodeURIComponent(input.targetModel)}/invoke`;
-    const unreachable = (error: Error) =>
-      new InvocationFailure("unreachable", `instance ${this.instanceId} did not answer (${error.message})`);
     return new Promise((resolve, reject) => {
+      const lost = (error: Error) => void this.explainLoss(error).then(reject);
       const call = request(
         { host: "127.0.0.1", port: this.port, path, method: "POST", headers, agent: this.agent },
         (response) => {
@@ -178,7 +195,7 @@ export class InferenceContainer {
             // Past the limit the bytes are of no use: count them, keep nothing.
             if (size <= options.maxAnswerBytes) chunks.push(chunk);
           });
-          response.on("error", (error) => reject(unreachable(error)));
+          response.on("error", lost);
           response.on("end", () => {
             const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
             const status = response.statusCode ?? 500;
@@ -214,9 +231,32 @@ export class InferenceContainer {
           ),
         );
       });
-      call.on("error", (error) => reject(unreachable(error)));
+      call.on("error", lost);
       call.end(input.body);
     });
+  }
+
+  /** A lost connection: the container ran out of memory, or did not answer for another reason. */
+  private async explainLoss(error: Error): Promise<InvocationFailure> {
+    if (this.child?.alive) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, EXIT_GRACE_MS);
+        this.exitWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (this.heapExhausted) {
+      return new InvocationFailure(
+        "out-of-memory",
+        `instance ${this.instanceId} ran out of memory while handling the request (its heap limit is ${heapLimitOf(this.options.environment) ?? "Node's default"} MB)`,
+      );
+    }
+    return new InvocationFailure(
+      "unreachable",
+      `instance ${this.instanceId} did not answer (${error.message})`,
+    );
   }
 
   private lastWords(): string {
@@ -238,6 +278,10 @@ function containerEnvironment(options: ContainerOptions): NodeJS.ProcessEnv {
     SM_MODEL_DIR: options.modelDir,
     SAGEMAKER_BIND_TO_PORT: "0",
   });
+}
+
+function heapLimitOf(environment: Record<string, string>): string | undefined {
+  return /--max-old-space-size=(\d+)/.exec(environment.NODE_OPTIONS ?? "")?.[1];
 }
 
 export function ping(port: number, agent: Agent): Promise<void> {

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import type { ProcessRegistry } from "../../../core/processes";
 import type { ServiceContext } from "../../context";
 import type { ServingEndpoint, ServingVariant } from "../../runtime/service";
-import { Fleet } from "./fleet";
+import { Fleet, type InstanceBudget, type OnDemand } from "./fleet";
+import type { ContainerAnswer, ContainerRequest } from "./invocation";
 import { prepareContainers } from "./model-files";
-import type { ExecutionMode } from "./model-instance";
+import type { ExecutionMode, InstanceInvokeOptions } from "./model-instance";
 import type { VariantRecord } from "./records";
 
 /**
@@ -22,6 +23,10 @@ export interface DeploymentOptions {
   /** A fresh folder for this deployment's model copies. */
   dir: string;
   variants: VariantRecord[];
+  /** An asynchronous endpoint's MaxConcurrentInvocationsPerInstance. */
+  slotsPerInstance?: number;
+  /** The server-wide count of serverless containers. */
+  serverlessBudget: InstanceBudget;
   registry?: ProcessRegistry;
   /** A container kept dying: the endpoint fails with this reason. */
   onGiveUp(reason: string): void;
@@ -46,8 +51,12 @@ class DeployedVariant implements ServingVariant {
     return this.fleet.hostnames;
   }
 
-  pick() {
-    return this.fleet.pick();
+  get serverless(): boolean {
+    return this.fleet.serverless;
+  }
+
+  invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer> {
+    return this.fleet.invoke(request, options);
   }
 }
 
@@ -90,6 +99,13 @@ export class Deployment implements ServingEndpoint {
     );
     const group = logGroupOf(endpointName);
     const multiple = containers.length > 1;
+    const serverless = record.serverless;
+    const onDemand: OnDemand | undefined = serverless && {
+      maxInstances: serverless.MaxConcurrency ?? 1,
+      warmInstances: serverless.ProvisionedConcurrency ?? 0,
+      idleMs: ctx.settings.serverlessIdleMs,
+      budget: this.options.serverlessBudget,
+    };
     const fleet = new Fleet({
       ctx,
       containers,
@@ -99,6 +115,9 @@ export class Deployment implements ServingEndpoint {
         multiple ? `${record.VariantName}/${instanceId}/${hostname}` : `${record.VariantName}/${instanceId}`,
       startupTimeoutMs: (record.startupTimeoutS ?? DEFAULT_STARTUP_TIMEOUT_S) * 1000,
       registry: this.options.registry,
+      environment: serverless && memoryLimit(containers[0]?.environment, serverless.MemorySizeInMB ?? 1024),
+      slotsPerInstance: serverless ? 1 : this.options.slotsPerInstance,
+      onDemand,
       onGiveUp: (reason) => this.options.onGiveUp(`${label}: ${reason}`),
     });
     const timeoutS = Number(
@@ -112,7 +131,7 @@ export class Deployment implements ServingEndpoint {
       ctx.logs.logGroupArn(group),
     );
     this.variants.push(deployed);
-    await fleet.scale(record.instanceCount).catch((error: Error) => {
+    await (serverless ? fleet.warmUp() : fleet.scale(record.instanceCount)).catch((error: Error) => {
       throw new Error(`${label}, ${error.message}`);
     });
   }
@@ -121,4 +140,13 @@ export class Deployment implements ServingEndpoint {
     await Promise.all(this.variants.map((variant) => variant.fleet.stop()));
     rmSync(this.options.dir, { recursive: true, force: true });
   }
+}
+
+/** A serverless container gets MemorySizeInMB as its heap limit (our built-in containers run on Node). */
+function memoryLimit(
+  environment: Record<string, string> | undefined,
+  megabytes: number,
+): Record<string, string> {
+  const own = environment?.NODE_OPTIONS?.replace(/--max-old-space-size=\d+/g, "").trim();
+  return { NODE_OPTIONS: [own, `--max-old-space-size=${megabytes}`].filter(Boolean).join(" ") };
 }

@@ -7,6 +7,7 @@ import type {
   ListEndpointConfigsInput,
   ListEndpointConfigsOutput,
   ProductionVariant,
+  ProductionVariantServerlessConfig,
 } from "@aws-sdk/client-sagemaker";
 import { sagemakerArn, storeKey } from "../../../core/arns";
 import { notFound, validation } from "../../../core/errors";
@@ -46,6 +47,7 @@ export class EndpointConfigs {
       throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
     }
     const variants = (input.ProductionVariants ?? []).map((variant) => this.checkVariant(name, variant));
+    this.checkAsyncConfig(name, input);
     const names = variants.map((variant) => variant.VariantName?.toLowerCase());
     const repeated = names.find((variantName, index) => names.indexOf(variantName) !== index);
     if (repeated !== undefined) {
@@ -78,12 +80,43 @@ export class EndpointConfigs {
       );
     }
     this.models.require(variant.ModelName);
-    if (variant.InitialInstanceCount === undefined && !variant.ServerlessConfig) {
-      throw validation(
-        `Variant "${variant.VariantName}" of endpoint configuration "${configName}" needs InitialInstanceCount (or a ServerlessConfig).`,
-      );
+    const label = `Variant "${variant.VariantName}" of endpoint configuration "${configName}"`;
+    if (variant.ServerlessConfig) {
+      if (variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined) {
+        throw validation(
+          `${label} has a ServerlessConfig and also InstanceType or InitialInstanceCount: a serverless variant runs without instances; give one or the other.`,
+        );
+      }
+      checkServerlessConfig(label, variant.ServerlessConfig);
+    } else if (variant.InitialInstanceCount === undefined) {
+      throw validation(`${label} needs InitialInstanceCount (or a ServerlessConfig).`);
     }
     return { ...variant, InitialVariantWeight: variant.InitialVariantWeight ?? 1 };
+  }
+
+  private checkAsyncConfig(configName: string, input: CreateEndpointConfigInput): void {
+    const config = input.AsyncInferenceConfig;
+    if (!config) return;
+    const label = `The AsyncInferenceConfig of endpoint configuration "${configName}"`;
+    if ((input.ProductionVariants ?? []).some((variant) => variant.ServerlessConfig)) {
+      throw validation(
+        `${label} cannot serve serverless variants: asynchronous inference runs on instances. Drop the ServerlessConfig or the AsyncInferenceConfig.`,
+      );
+    }
+    const output = config.OutputConfig?.S3OutputPath;
+    if (!output) {
+      throw validation(
+        `${label} has no OutputConfig.S3OutputPath. Local SageMaker delivers results only to S3 (it has no SNS), so give the S3 folder the answers go to.`,
+      );
+    }
+    for (const [member, path] of [
+      ["S3OutputPath", output],
+      ["S3FailurePath", config.OutputConfig?.S3FailurePath],
+    ] as const) {
+      if (path !== undefined && !/^s3:\/\/[^/]+/.test(path)) {
+        throw validation(`${label}: OutputConfig.${member} "${path}" is not an S3 URI (s3://bucket/prefix).`);
+      }
+    }
   }
 
   describeEndpointConfig(input: DescribeEndpointConfigInput): DescribeEndpointConfigOutput {
@@ -121,5 +154,21 @@ export class EndpointConfigs {
     this.store.delete(storeKey(config.EndpointConfigName));
     this.tags.unregister(config.EndpointConfigArn);
     return {};
+  }
+}
+
+/** The rules of ProductionVariantServerlessConfig beyond its shape's ranges. */
+export function checkServerlessConfig(label: string, config: ProductionVariantServerlessConfig): void {
+  const memory = config.MemorySizeInMB ?? 0;
+  if (memory % 1024 !== 0) {
+    throw validation(
+      `${label}: ServerlessConfig.MemorySizeInMB ${memory} is not one of the sizes serverless endpoints offer: 1024, 2048, 3072, 4096, 5120 or 6144.`,
+    );
+  }
+  const provisioned = config.ProvisionedConcurrency;
+  if (provisioned !== undefined && provisioned > (config.MaxConcurrency ?? 0)) {
+    throw validation(
+      `${label}: ServerlessConfig.ProvisionedConcurrency ${provisioned} is more than its MaxConcurrency ${config.MaxConcurrency}; it can be at most MaxConcurrency.`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type {
+  AsyncInferenceConfig,
   CreateEndpointInput,
   CreateEndpointOutput,
   DeleteEndpointInput,
@@ -22,11 +23,13 @@ import type { ServiceContext } from "../../context";
 import type { EndpointDirectory } from "../../runtime/service";
 import { ENDPOINT, ENDPOINT_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
+import { AsyncInference } from "./async-inference";
 import { Deployment } from "./deployment";
-import type { EndpointConfigs } from "./endpoint-configs";
+import { checkServerlessConfig, type EndpointConfigs } from "./endpoint-configs";
+import { InstanceBudget } from "./fleet";
 import type { ExecutionMode } from "./model-instance";
 import type { Models } from "./models";
-import type { EndpointRecord, ModelRecord, VariantRecord } from "./records";
+import type { EndpointRecord, ModelRecord, PendingDeployment, VariantRecord } from "./records";
 
 interface Live {
   deployment?: Deployment;
@@ -46,6 +49,8 @@ export class Endpoints implements EndpointDirectory {
   private readonly live = new Map<string, Live>();
   private readonly containersDir: string;
   private deploymentCounter = 0;
+  private readonly asyncInference: AsyncInference;
+  private readonly serverlessBudget: InstanceBudget;
   /** Deleted records: a late status change of an operation must not bring them back. */
   private readonly removed = new WeakSet<EndpointRecord>();
   private stopping = false;
@@ -62,13 +67,25 @@ export class Endpoints implements EndpointDirectory {
       (name) => `endpoint ${name}`,
     );
     this.containersDir = join(ctx.stateDir, "sagemaker-containers");
+    this.asyncInference = new AsyncInference(ctx);
+    this.serverlessBudget = new InstanceBudget(ctx.settings.maxInstances);
     for (const record of this.store.list()) this.records.set(storeKey(record.EndpointName), record);
   }
 
   lookup(name: string): ReturnType<EndpointDirectory["lookup"]> {
     const key = storeKey(name);
     const record = this.records.get(key);
-    return record && { status: record.EndpointStatus, serving: this.live.get(key)?.deployment };
+    if (!record) return undefined;
+    return {
+      status: record.EndpointStatus,
+      serving: this.live.get(key)?.deployment,
+      asyncInference: record.asyncInference && this.asyncInference.queue(name),
+    };
+  }
+
+  /** An asynchronous endpoint's requests accepted and not yet answered (ApproximateBacklogSize). */
+  backlog(name: string): number | undefined {
+    return this.asyncInference.queue(name)?.backlog;
   }
 
   createEndpoint(input: CreateEndpointInput): CreateEndpointOutput {
@@ -76,8 +93,8 @@ export class Endpoints implements EndpointDirectory {
     const arn = sagemakerArn(this.ctx, "endpoint", name);
     if (this.records.has(storeKey(name)))
       throw validation(`Cannot create already existing endpoint "${arn}".`);
-    const variants = this.plan(input.EndpointConfigName as string);
-    this.checkCapacity(variants, undefined);
+    const planned = this.plan(input.EndpointConfigName as string);
+    this.checkCapacity(planned.variants, undefined);
     const now = Date.now();
     const record: EndpointRecord = {
       EndpointName: name,
@@ -87,7 +104,7 @@ export class Endpoints implements EndpointDirectory {
       CreationTime: now,
       LastModifiedTime: now,
       variants: [],
-      pending: { EndpointConfigName: input.EndpointConfigName as string, StartTime: now, variants },
+      pending: { ...planned, StartTime: now },
     };
     this.tags.register(arn, input.Tags as { Key: string; Value: string }[] | undefined);
     this.save(record);
@@ -98,14 +115,15 @@ export class Endpoints implements EndpointDirectory {
   updateEndpoint(input: UpdateEndpointInput): UpdateEndpointOutput {
     const record = this.require(input.EndpointName as string);
     this.requireInService(record);
-    const variants = this.plan(input.EndpointConfigName as string);
+    const planned = this.plan(input.EndpointConfigName as string);
+    if (Boolean(planned.asyncInference) !== Boolean(record.asyncInference)) {
+      throw validation(
+        `Endpoint "${record.EndpointArn}" is ${record.asyncInference ? "an asynchronous" : "a real-time"} endpoint and endpoint configuration ${planned.EndpointConfigName} is ${planned.asyncInference ? "asynchronous" : "real-time"}: an update cannot switch between them (queued requests would be lost). Create a new endpoint instead.`,
+      );
+    }
     // New containers start before the old ones stop, so both count for the limit.
-    this.checkCapacity(variants, undefined);
-    record.pending = {
-      EndpointConfigName: input.EndpointConfigName as string,
-      StartTime: Date.now(),
-      variants,
-    };
+    this.checkCapacity(planned.variants, undefined);
+    record.pending = { ...planned, StartTime: Date.now() };
     this.move(record, "Updating");
     this.enqueue(record, () => this.rollOut(record));
     return { EndpointArn: record.EndpointArn };
@@ -126,16 +144,42 @@ export class Endpoints implements EndpointDirectory {
       );
     }
     for (const entry of desired) {
-      if (entry.DesiredWeight === undefined && entry.DesiredInstanceCount === undefined) {
-        throw validation(`Variant ${entry.VariantName}: give DesiredWeight, DesiredInstanceCount or both.`);
+      const variant = record.variants.find((v) => v.VariantName === entry.VariantName) as VariantRecord;
+      if (
+        entry.DesiredWeight === undefined &&
+        entry.DesiredInstanceCount === undefined &&
+        entry.ServerlessUpdateConfig === undefined
+      ) {
+        throw validation(
+          `Variant ${entry.VariantName}: give DesiredWeight, ${variant.serverless ? "ServerlessUpdateConfig" : "DesiredInstanceCount"} or both.`,
+        );
+      }
+      if (variant.serverless && entry.DesiredInstanceCount !== undefined) {
+        throw validation(
+          `Variant ${entry.VariantName} is serverless and has no instances to count: change its MaxConcurrency or ProvisionedConcurrency with ServerlessUpdateConfig instead of DesiredInstanceCount.`,
+        );
+      }
+      if (!variant.serverless && entry.ServerlessUpdateConfig !== undefined) {
+        throw validation(
+          `Variant ${entry.VariantName} runs on instances, not serverless: ServerlessUpdateConfig does not apply; use DesiredInstanceCount.`,
+        );
       }
     }
     const planned = record.variants.map((variant) => {
       const entry = desired.find((candidate) => candidate.VariantName === variant.VariantName);
+      if (!entry) return variant;
+      const serverless = variant.serverless && {
+        ...variant.serverless,
+        ...definedOnly(entry.ServerlessUpdateConfig ?? {}),
+      };
+      if (serverless) checkServerlessConfig(`Variant ${variant.VariantName}`, serverless);
       return {
         ...variant,
-        weight: entry?.DesiredWeight ?? variant.weight,
-        instanceCount: entry?.DesiredInstanceCount ?? variant.instanceCount,
+        weight: entry.DesiredWeight ?? variant.weight,
+        instanceCount: serverless
+          ? (serverless.ProvisionedConcurrency ?? 0)
+          : (entry.DesiredInstanceCount ?? variant.instanceCount),
+        serverless,
       };
     });
     this.checkCapacity(planned, storeKey(record.EndpointName));
@@ -148,7 +192,8 @@ export class Endpoints implements EndpointDirectory {
           const running = deployment?.variant(variant.VariantName);
           if (!running) continue;
           running.weight = variant.weight;
-          await running.fleet.scale(variant.instanceCount);
+          if (variant.serverless) await running.fleet.reconfigure(variant.serverless);
+          else await running.fleet.scale(variant.instanceCount);
         }
         record.variants = planned;
       } catch (error) {
@@ -180,6 +225,8 @@ export class Endpoints implements EndpointDirectory {
     if (record.variants.length > 0)
       output.ProductionVariants = record.variants.map((v) => this.summary(record, v));
     if (record.FailureReason) output.FailureReason = record.FailureReason;
+    const asyncInference = record.asyncInference ?? record.pending?.asyncInference;
+    if (asyncInference) output.AsyncInferenceConfig = asyncInference;
     if (record.pending) {
       output.PendingDeploymentSummary = {
         EndpointConfigName: record.pending.EndpointConfigName,
@@ -187,7 +234,9 @@ export class Endpoints implements EndpointDirectory {
         ProductionVariants: record.pending.variants.map((variant) => ({
           VariantName: variant.VariantName,
           DesiredWeight: variant.weight,
-          DesiredInstanceCount: variant.instanceCount,
+          ...(variant.serverless
+            ? { DesiredServerlessConfig: variant.serverless }
+            : { DesiredInstanceCount: variant.instanceCount }),
           VariantStatus: [
             { Status: "Creating", StartTime: new Date(record.pending?.StartTime ?? Date.now()) },
           ],
@@ -208,8 +257,12 @@ export class Endpoints implements EndpointDirectory {
       })),
       CurrentWeight: running?.weight ?? variant.weight,
       DesiredWeight: variant.weight,
-      CurrentInstanceCount: running?.fleet.readyCount ?? 0,
-      DesiredInstanceCount: variant.instanceCount,
+      ...(variant.serverless
+        ? { CurrentServerlessConfig: variant.serverless, DesiredServerlessConfig: variant.serverless }
+        : {
+            CurrentInstanceCount: running?.fleet.readyCount ?? 0,
+            DesiredInstanceCount: variant.instanceCount,
+          }),
     };
   }
 
@@ -236,6 +289,10 @@ export class Endpoints implements EndpointDirectory {
   async start(): Promise<void> {
     this.stopping = false;
     rmSync(this.containersDir, { recursive: true, force: true });
+    for (const record of this.records.values()) {
+      if (record.asyncInference && record.EndpointStatus !== "Deleting") this.openQueue(record);
+    }
+    this.asyncInference.restore();
     const recoveries = [...this.records.values()].map((record) => {
       if (record.EndpointStatus === "Deleting") return this.remove(record);
       if (record.EndpointStatus === "Failed") return Promise.resolve();
@@ -257,6 +314,7 @@ export class Endpoints implements EndpointDirectory {
           EndpointConfigName: record.EndpointConfigName,
           StartTime: Date.now(),
           variants: record.variants,
+          asyncInference: record.asyncInference,
         };
         this.save(record);
       }
@@ -268,6 +326,7 @@ export class Endpoints implements EndpointDirectory {
   /** Stops every container; the records stay, so the next start() brings the endpoints back. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.asyncInference.stop();
     await Promise.all(
       [...this.live.values()].map(async (live) => {
         await live.queue;
@@ -297,23 +356,33 @@ export class Endpoints implements EndpointDirectory {
     );
   }
 
-  /** The variants an endpoint config asks for, with each model's container fixed at this moment. */
-  private plan(configName: string): VariantRecord[] {
+  /** What an endpoint config asks for, with each model's containers fixed at this moment. */
+  private plan(configName: string): Omit<PendingDeployment, "StartTime"> {
     const config = this.configs.require(configName);
-    return config.ProductionVariants.map((variant) => {
+    const variants = config.ProductionVariants.map((variant): VariantRecord => {
       const model = this.models.require(variant.ModelName as string);
       const containers = model.PrimaryContainer ? [model.PrimaryContainer] : (model.Containers ?? []);
+      const serverless = variant.ServerlessConfig;
       return {
         VariantName: variant.VariantName as string,
         ModelName: model.ModelName,
         weight: variant.InitialVariantWeight ?? 1,
-        instanceCount: variant.InitialInstanceCount ?? 1,
+        // A serverless variant's standing instances are the ones ProvisionedConcurrency keeps warm.
+        instanceCount: serverless
+          ? (serverless.ProvisionedConcurrency ?? 0)
+          : (variant.InitialInstanceCount ?? 1),
         containers,
         mode: executionMode(model),
         imageResolvedAt: Date.now(),
         startupTimeoutS: variant.ContainerStartupHealthCheckTimeoutInSeconds,
+        serverless,
       };
     });
+    return {
+      EndpointConfigName: config.EndpointConfigName,
+      variants,
+      asyncInference: config.extra.AsyncInferenceConfig as PendingDeployment["asyncInference"],
+    };
   }
 
   private checkCapacity(variants: VariantRecord[], replacing: string | undefined): void {
@@ -345,6 +414,9 @@ export class Endpoints implements EndpointDirectory {
         dir: join(this.containersDir, encodeURIComponent(key), String(++this.deploymentCounter)),
         registry: this.ctx.processes,
         variants: pending.variants,
+        slotsPerInstance:
+          pending.asyncInference?.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? undefined,
+        serverlessBudget: this.serverlessBudget,
         onGiveUp: (reason) => this.giveUp(record, deployment, reason),
       });
     } catch (error) {
@@ -381,7 +453,9 @@ export class Endpoints implements EndpointDirectory {
     await previous?.stop();
     record.variants = pending.variants;
     record.EndpointConfigName = pending.EndpointConfigName;
+    record.asyncInference = pending.asyncInference;
     record.pending = undefined;
+    if (record.asyncInference) this.openQueue(record).pump();
     if (record.EndpointStatus === "Creating" || record.EndpointStatus === "Updating") {
       this.move(record, "InService");
     } else {
@@ -389,6 +463,13 @@ export class Endpoints implements EndpointDirectory {
       record.LastModifiedTime = Date.now();
       this.save(record);
     }
+  }
+
+  private openQueue(record: EndpointRecord) {
+    const key = storeKey(record.EndpointName);
+    return this.asyncInference.open(record.EndpointName, record.asyncInference as AsyncInferenceConfig, {
+      deployment: () => this.live.get(key)?.deployment,
+    });
   }
 
   private giveUp(record: EndpointRecord, deployment: Deployment | undefined, reason: string): void {
@@ -403,6 +484,7 @@ export class Endpoints implements EndpointDirectory {
   private async remove(record: EndpointRecord): Promise<void> {
     const key = storeKey(record.EndpointName);
     const live = this.live.get(key);
+    this.asyncInference.drop(record.EndpointName);
     await live?.deployment?.stop();
     this.live.delete(key);
     this.removed.add(record);
@@ -433,6 +515,11 @@ export class Endpoints implements EndpointDirectory {
     live.queue = next;
     return next;
   }
+}
+
+/** Members of an update that were given (ServerlessUpdateConfig leaves the others as they are). */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** One container answers alone; several form a Serial pipeline unless the model says Direct. */

@@ -20,10 +20,26 @@ export interface ContainerAnswer {
   customAttributes?: string;
 }
 
-/** A container's answer of 4xx/5xx, a timeout, an unreachable container, or an answer over the size limit. */
+/**
+ * Why a call did not get an answer:
+ * - model: the container answered 4xx/5xx; timeout; too-large: an answer over the caller's limit;
+ * - unreachable: the connection was lost; out-of-memory: because the container hit its memory limit;
+ * - not-ready: no instance is up; throttled: a serverless variant is at its MaxConcurrency;
+ * - start-failed: a serverless cold start did not come up.
+ */
+export type FailureKind =
+  | "model"
+  | "timeout"
+  | "too-large"
+  | "unreachable"
+  | "out-of-memory"
+  | "not-ready"
+  | "throttled"
+  | "start-failed";
+
 export class InvocationFailure extends Error {
   constructor(
-    readonly kind: "model" | "timeout" | "unreachable" | "too-large",
+    readonly kind: FailureKind,
     message: string,
     /** For "model": the container's status and text. */
     readonly status = 0,

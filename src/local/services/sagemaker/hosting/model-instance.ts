@@ -28,6 +28,10 @@ export interface InstanceSpec {
   environment?: Record<string, string>;
   /** A container kept dying: the owner decides what fails. */
   onGiveUp(reason: string): void;
+  /** Whether a container that dies is restarted (standing instances) or the instance is let go (on demand). */
+  restart?: boolean;
+  /** A container of an instance that is not restarted died. */
+  onDown?(): void;
 }
 
 export interface InstanceInvokeOptions {
@@ -62,6 +66,8 @@ export class ModelInstance {
           startupTimeoutMs: spec.startupTimeoutMs,
           registry: spec.registry,
           log: batchedLog(spec.ctx, spec.logGroup, stream),
+          restart: spec.restart,
+          onDown: spec.onDown,
           onGiveUp: (reason) =>
             spec.onGiveUp(spec.containers.length > 1 ? `container ${prepared.hostname}: ${reason}` : reason),
         }),

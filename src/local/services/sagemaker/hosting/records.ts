@@ -1,4 +1,10 @@
-import type { ContainerDefinition, EndpointStatus, ProductionVariant } from "@aws-sdk/client-sagemaker";
+import type {
+  AsyncInferenceConfig,
+  ContainerDefinition,
+  EndpointStatus,
+  ProductionVariant,
+  ProductionVariantServerlessConfig,
+} from "@aws-sdk/client-sagemaker";
 import type { ExecutionMode } from "./model-instance";
 
 /** Durable documents of the hosting resources. Times are epoch milliseconds; outputs turn them into Dates. */
@@ -36,6 +42,8 @@ export interface VariantRecord {
   imageResolvedAt: number;
   /** ContainerStartupHealthCheckTimeoutInSeconds of the config's variant. */
   startupTimeoutS?: number;
+  /** Served without standing instances (instanceCount is then the ProvisionedConcurrency kept warm). */
+  serverless?: ProductionVariantServerlessConfig;
 }
 
 export interface EndpointRecord {
@@ -48,6 +56,15 @@ export interface EndpointRecord {
   LastModifiedTime: number;
   /** What serves now (empty until the first deployment is up). */
   variants: VariantRecord[];
+  /** Present on an asynchronous endpoint: where answers go, and how many requests one instance takes. */
+  asyncInference?: AsyncInferenceConfig;
   /** The config being rolled out by CreateEndpoint or UpdateEndpoint. */
-  pending?: { EndpointConfigName: string; StartTime: number; variants: VariantRecord[] };
+  pending?: PendingDeployment;
+}
+
+export interface PendingDeployment {
+  EndpointConfigName: string;
+  StartTime: number;
+  variants: VariantRecord[];
+  asyncInference?: AsyncInferenceConfig;
 }

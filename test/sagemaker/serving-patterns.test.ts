@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { DescribeEndpointCommand } from "@aws-sdk/client-sagemaker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AsyncInferenceError,
+  AsyncInferenceTimeoutError,
+  AsyncPredictor,
+} from "../../src/sagemaker/async-predictor";
+import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
+import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/sagemaker/local-launcher";
+import { HuggingFaceModel } from "../../src/sagemaker/model";
+import { s3Uri } from "../../src/sagemaker/s3";
+import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
+import { KEYWORD_MODEL, modelArchive } from "../local/hosting-fixtures";
+
+/** The toolkit's serving patterns against a real local SageMaker: AsyncPredictor and serverless deploy(). */
+
+const freePort = () =>
+  new Promise<number>((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+const SLOW_MODEL = `${KEYWORD_MODEL}
+export async function predictFn(data: { inputs: string; waitMs?: number; fail?: boolean }, model: { classify(t: string[]): unknown[] }) {
+  await new Promise((resolve) => setTimeout(resolve, data.waitMs ?? 0));
+  if (data.fail) throw new Error("no review to read");
+  return model.classify([data.inputs]);
+}
+`;
+
+let url: string;
+let work: string;
+let stateDir: string;
+let session: WorkshopSession;
+let modelData: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "ko-sm-patterns-"));
+  stateDir = join(work, "state");
+  url = (await ensureLocalSageMaker({ port: await freePort(), stateDir })).url;
+  session = await createSession({
+    config: { mode: "local", region: "ap-northeast-2", confirmCosts: true },
+    localUrl: url,
+    localStateDir: stateDir,
+  });
+  const bucket = await session.defaultBucket();
+  modelData = s3Uri(bucket, "patterns", "model.tar.gz");
+  await session.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: "patterns/model.tar.gz",
+      Body: await modelArchive({ "code/inference.ts": SLOW_MODEL }),
+    }),
+  );
+});
+
+afterAll(async () => {
+  if (session) await cleanupWorkshopResources(session, { lab: "patterns" });
+  if (url) await stopLocalSageMaker(url, { stateDir });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const model = () => new HuggingFaceModel(session, { modelData, lab: "patterns" });
+
+describe("AsyncPredictor", () => {
+  let predictor: AsyncPredictor;
+
+  beforeAll(async () => {
+    predictor = await model().deploy({
+      instanceType: "ml.m5.large",
+      asyncInferenceConfig: { maxConcurrentInvocationsPerInstance: 2 },
+      onStatus: () => {},
+    });
+  });
+
+  it("deploys an asynchronous endpoint with the Python SDK's default output folders", async () => {
+    expect(predictor).toBeInstanceOf(AsyncPredictor);
+    const described = await session.sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: predictor.endpointName }),
+    );
+    const bucket = await session.bucketName();
+    expect(described.AsyncInferenceConfig?.OutputConfig).toEqual({
+      S3OutputPath: `s3://${bucket}/async-endpoint-outputs/${predictor.endpointName}`,
+      S3FailurePath: `s3://${bucket}/async-endpoint-failures/${predictor.endpointName}`,
+    });
+  });
+
+  it("uploads the request, queues it and reads the result with the S3 waiter", async () => {
+    const response = await predictor.predictAsync({ inputs: "최고의 영화" });
+    expect(response.outputLocation).toMatch(/\/async-endpoint-outputs\/.*\.out$/);
+    expect(response.failureLocation).toMatch(/-error\.out$/);
+    const { result, timeToResultMs } = await response.getResult();
+    expect(result).toEqual([{ label: "positive", score: 0.9 }]);
+    expect(timeToResultMs).toBeGreaterThan(0);
+    expect((await predictor.predict({ inputs: "별로" })).result).toEqual([{ label: "negative", score: 0.8 }]);
+  });
+
+  it("surfaces the failure object's text as an AsyncInferenceError", async () => {
+    const failed = await predictor.predict({ inputs: "", fail: true }).catch((error: Error) => error);
+    expect(failed).toBeInstanceOf(AsyncInferenceError);
+    expect((failed as AsyncInferenceError).failureText).toMatch(/no review to read/);
+  });
+
+  it("a wait shorter than the inference is a clear timeout, and the result can be fetched later", async () => {
+    const response = await predictor.predictAsync({ inputs: "최고", waitMs: 2_500 });
+    const early = await response.getResult({ timeoutSeconds: 1 }).catch((error: Error) => error);
+    expect(early).toBeInstanceOf(AsyncInferenceTimeoutError);
+    expect((early as Error).message).toMatch(
+      /No result at s3:\/\/.*\.out after 1 s.*call getResult\(\) again/,
+    );
+    expect((await response.getResult({ timeoutSeconds: 30 })).result).toEqual([
+      { label: "positive", score: 0.9 },
+    ]);
+  });
+});
+
+describe("serverless deploy()", () => {
+  it("deploys with serverlessConfig and serves the first request cold", async () => {
+    const predictor = await model().deploy({
+      serverlessConfig: { memorySizeInMB: 1024, maxConcurrency: 1 },
+      onStatus: () => {},
+    });
+    const described = await session.sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: predictor.endpointName }),
+    );
+    expect(described.ProductionVariants?.[0]?.CurrentServerlessConfig).toEqual({
+      MemorySizeInMB: 1024,
+      MaxConcurrency: 1,
+    });
+    const cold = await predictor.predict({ inputs: "최고" });
+    const warm = await predictor.predict({ inputs: "최고" });
+    expect(cold.result).toEqual([{ label: "positive", score: 0.9 }]);
+    expect(cold.latencyMs).toBeGreaterThan(warm.latencyMs);
+  });
+});
