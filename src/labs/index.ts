@@ -3,3 +3,4 @@
  * place so a lab cell is the same in local and AWS mode. The SageMaker toolkit below knows nothing of them.
  */
 export * from "./sentiment";
+export * from "./serving";

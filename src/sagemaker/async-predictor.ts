@@ -91,7 +91,7 @@ export class AsyncInferenceResponse<T = unknown> {
             client: session.s3,
             maxWaitTime: timeoutSeconds,
             minDelay,
-            maxDelay: Math.max(minDelay, local ? 1 : 30),
+            maxDelay: Math.max(minDelay, local ? 0.5 : 30),
             abortSignal: abort.signal,
           },
           { Bucket: bucket, Key: key },

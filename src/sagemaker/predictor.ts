@@ -26,9 +26,11 @@ export interface Prediction<T = unknown> {
   result: T;
   /** The production variant that answered (x-Amzn-Invoked-Production-Variant). */
   variant?: string;
-  /** Client-side round trip of InvokeEndpoint in milliseconds. */
+  /** Client-side round trip of InvokeEndpoint in milliseconds (the SDK's retries included). */
   latencyMs: number;
   contentType?: string;
+  /** How many times the SDK sent the request (more than 1 after throttling or a retried 5xx). */
+  attempts: number;
 }
 
 /**
@@ -42,13 +44,15 @@ export class EndpointInvocationError extends Error {
   readonly originalStatusCode?: number;
   readonly originalMessage?: string;
   readonly logStreamArn?: string;
+  /** How many times the SDK sent the request before giving up. */
+  readonly attempts?: number;
 
   constructor(
     readonly endpointName: string,
     cause: unknown,
   ) {
     const error = cause as Error & {
-      $metadata?: { httpStatusCode?: number };
+      $metadata?: { httpStatusCode?: number; attempts?: number };
       OriginalStatusCode?: number;
       OriginalMessage?: string;
       LogStreamArn?: string;
@@ -59,6 +63,7 @@ export class EndpointInvocationError extends Error {
     this.name = "EndpointInvocationError";
     this.code = code;
     this.statusCode = error.$metadata?.httpStatusCode;
+    this.attempts = error.$metadata?.attempts;
     this.originalStatusCode = error.OriginalStatusCode;
     this.originalMessage = error.OriginalMessage;
     this.logStreamArn = error.LogStreamArn;
@@ -116,6 +121,7 @@ export class Predictor<T = unknown> {
       variant: response.InvokedProductionVariant,
       latencyMs,
       contentType: response.ContentType,
+      attempts: response.$metadata.attempts ?? 1,
     };
   }
 }

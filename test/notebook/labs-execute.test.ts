@@ -31,6 +31,8 @@ beforeAll(async () => {
     LOCAL_SAGEMAKER_PORT: String(port),
     // Its own state folder too, so a developer's server on the default folder never meets the suite's.
     LOCAL_SAGEMAKER_STATE_DIR: tempDir("local-sagemaker"),
+    // Lab 4.5 waits for idle serverless containers to stop.
+    LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: "3",
   };
   delete env.LOCAL_SAGEMAKER_URL;
   jupyterPath = tempDir("jupyter");
