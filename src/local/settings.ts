@@ -21,6 +21,8 @@ export interface LocalSettings {
   stopGraceMs: number;
   /** How long a serverless endpoint's on-demand container waits for a request before it stops. */
   serverlessIdleMs: number;
+  /** Models a multi-model endpoint's instance keeps loaded at once (least recently used unloaded first). */
+  mmeMaxModels: number;
   /** Only requests signed with the state folder's credentials are served (LOCAL_SAGEMAKER_AUTH=off turns it off). */
   auth: boolean;
   /** What one model or source archive may expand to. */
@@ -32,6 +34,7 @@ type NumericSetting =
   | "maxTrainingJobs"
   | "stopGraceMs"
   | "serverlessIdleMs"
+  | "mmeMaxModels"
   | "archiveMaxBytes"
   | "archiveMaxRatio"
   | "archiveMaxEntries";
@@ -62,6 +65,7 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     fallback: 120,
     scale: 1000,
   },
+  mmeMaxModels: { variable: "LOCAL_SAGEMAKER_MME_MAX_MODELS", integer: true, min: 1, fallback: 5 },
   archiveMaxBytes: {
     variable: ARCHIVE_LIMIT_SETTINGS.maxBytes,
     integer: true,

@@ -17,6 +17,7 @@ describe("local SageMaker settings", () => {
       maxTrainingJobs: 2,
       stopGraceMs: 10_000,
       serverlessIdleMs: 120_000,
+      mmeMaxModels: 5,
       auth: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
     });

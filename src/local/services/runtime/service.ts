@@ -36,6 +36,8 @@ export interface ServingVariant {
   readonly logStreamArn: string;
   /** Serverless variants refuse past MaxConcurrency; the message says which limit. */
   readonly serverless: boolean;
+  /** A multi-model variant: every request names its TargetModel. */
+  readonly multiModel: boolean;
   /** Runs the request on one of the variant's instances; rejects with an InvocationFailure. */
   invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer>;
 }
@@ -93,6 +95,7 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
       }
       const variant = chooseVariant(serving, input.TargetVariant);
       checkTargetContainer(serving.name, variant, input.TargetContainerHostname);
+      checkTargetModel(serving.name, variant, input.TargetModel);
       try {
         const answer = await variant.invoke(
           {
@@ -101,6 +104,7 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
             accept: input.Accept ?? "*/*",
             customAttributes: input.CustomAttributes,
             inferenceId: input.InferenceId,
+            targetModel: input.TargetModel,
           },
           {
             timeoutMs: variant.timeoutMs,
@@ -204,6 +208,20 @@ function checkTargetContainer(endpoint: string, variant: ServingVariant, target:
   }
 }
 
+/** A multi-model endpoint needs TargetModel; any other endpoint refuses it, in SageMaker's words. */
+function checkTargetModel(endpoint: string, variant: ServingVariant, target: string | undefined): void {
+  if (variant.multiModel && target === undefined) {
+    throw validationError(
+      `Endpoint ${endpoint} is a multi-model endpoint: name the model to invoke with TargetModel (the archive's key under the endpoint's model prefix, e.g. model-a.tar.gz).`,
+    );
+  }
+  if (!variant.multiModel && target !== undefined) {
+    throw validationError(
+      `Endpoint ${endpoint} is not a multi-model endpoint and does not support target model header.`,
+    );
+  }
+}
+
 /** The error SageMaker Runtime answers for a failed call into a variant's container. */
 function runtimeError(endpointName: string, variant: ServingVariant, failure: InvocationFailure): AwsError {
   const where = `variant ${variant.name}${failure.hostname ? ` (container ${failure.hostname})` : ""}`;
@@ -259,6 +277,8 @@ function runtimeError(endpointName: string, variant: ServingVariant, failure: In
         `No instance of ${where} of endpoint ${endpointName} can take the request right now (${failure.message}); retry shortly.`,
         { status: 429 },
       );
+    case "model-missing":
+      return validationError(failure.message);
     case "throttled":
       return new AwsError(
         "ThrottlingException",

@@ -5,8 +5,9 @@ import type { ServiceContext } from "../../context";
 import type { ServingEndpoint, ServingVariant } from "../../runtime/service";
 import { Fleet, type InstanceBudget, type OnDemand } from "./fleet";
 import type { ContainerAnswer, ContainerRequest } from "./invocation";
-import { prepareContainers } from "./model-files";
+import { type PreparedContainer, prepareContainers } from "./model-files";
 import type { ExecutionMode, InstanceInvokeOptions } from "./model-instance";
+import { MultiModelStore } from "./multi-model";
 import type { VariantRecord } from "./records";
 
 /**
@@ -55,6 +56,10 @@ class DeployedVariant implements ServingVariant {
     return this.fleet.serverless;
   }
 
+  get multiModel(): boolean {
+    return this.fleet.spec.multiModel !== undefined;
+  }
+
   invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer> {
     return this.fleet.invoke(request, options);
   }
@@ -99,6 +104,12 @@ export class Deployment implements ServingEndpoint {
     );
     const group = logGroupOf(endpointName);
     const multiple = containers.length > 1;
+    const multiModel = multiModelStoreOf(
+      ctx,
+      containers,
+      join(this.options.dir, record.VariantName, "models"),
+      label,
+    );
     const serverless = record.serverless;
     const onDemand: OnDemand | undefined = serverless && {
       maxInstances: serverless.MaxConcurrency ?? 1,
@@ -115,7 +126,11 @@ export class Deployment implements ServingEndpoint {
         multiple ? `${record.VariantName}/${instanceId}/${hostname}` : `${record.VariantName}/${instanceId}`,
       startupTimeoutMs: (record.startupTimeoutS ?? DEFAULT_STARTUP_TIMEOUT_S) * 1000,
       registry: this.options.registry,
-      environment: serverless && memoryLimit(containers[0]?.environment, serverless.MemorySizeInMB ?? 1024),
+      environment: {
+        ...(serverless ? memoryLimit(containers[0]?.environment, serverless.MemorySizeInMB ?? 1024) : {}),
+        ...(multiModel ? { SAGEMAKER_MULTI_MODEL: "true" } : {}),
+      },
+      multiModel,
       slotsPerInstance: serverless ? 1 : this.options.slotsPerInstance,
       onDemand,
       onGiveUp: (reason) => this.options.onGiveUp(`${label}: ${reason}`),
@@ -140,6 +155,28 @@ export class Deployment implements ServingEndpoint {
     await Promise.all(this.variants.map((variant) => variant.fleet.stop()));
     rmSync(this.options.dir, { recursive: true, force: true });
   }
+}
+
+/** A Mode MultiModel container serves the archives under its ModelDataUrl prefix (alone: SageMaker allows no more). */
+function multiModelStoreOf(
+  ctx: ServiceContext,
+  containers: readonly PreparedContainer[],
+  dir: string,
+  label: string,
+): MultiModelStore | undefined {
+  const multi = containers.filter((container) => container.multiModel);
+  if (multi.length === 0) return undefined;
+  if (containers.length > 1) {
+    throw new Error(
+      `${label}: a container with Mode MultiModel must be the model's only container; multi-model endpoints cannot be combined with other containers.`,
+    );
+  }
+  const prefix = multi[0]?.modelPrefix;
+  if (!prefix)
+    throw new Error(
+      `${label}: a container with Mode MultiModel needs ModelDataUrl, the S3 prefix of its model archives.`,
+    );
+  return new MultiModelStore(ctx, prefix, dir, ctx.settings.mmeMaxModels);
 }
 
 /** A serverless container gets MemorySizeInMB as its heap limit (our built-in containers run on Node). */

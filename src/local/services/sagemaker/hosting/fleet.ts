@@ -3,6 +3,7 @@ import type { ServiceContext } from "../../context";
 import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
 import type { PreparedContainer } from "./model-files";
 import { type ExecutionMode, type InstanceInvokeOptions, ModelInstance } from "./model-instance";
+import type { MultiModelStore } from "./multi-model";
 
 /**
  * The instances of one prepared model for one purpose (a production variant, a batch transform job), and who
@@ -40,6 +41,8 @@ export interface FleetSpec {
   /** Requests one instance takes at once (unlimited when absent; 1 for serverless). */
   slotsPerInstance?: number;
   onDemand?: OnDemand;
+  /** A multi-model variant's archives. */
+  multiModel?: MultiModelStore;
   /** A standing instance's container kept dying: the owner decides what fails. */
   onGiveUp(reason: string): void;
 }

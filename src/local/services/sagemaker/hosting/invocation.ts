@@ -25,7 +25,8 @@ export interface ContainerAnswer {
  * - model: the container answered 4xx/5xx; timeout; too-large: an answer over the caller's limit;
  * - unreachable: the connection was lost; out-of-memory: because the container hit its memory limit;
  * - not-ready: no instance is up; throttled: a serverless variant is at its MaxConcurrency;
- * - start-failed: a serverless cold start did not come up.
+ * - start-failed: a serverless cold start did not come up;
+ * - model-missing: a multi-model endpoint's TargetModel is not under its S3 prefix.
  */
 export type FailureKind =
   | "model"
@@ -35,7 +36,8 @@ export type FailureKind =
   | "out-of-memory"
   | "not-ready"
   | "throttled"
-  | "start-failed";
+  | "start-failed"
+  | "model-missing";
 
 export class InvocationFailure extends Error {
   constructor(

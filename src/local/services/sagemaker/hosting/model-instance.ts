@@ -3,6 +3,7 @@ import type { ServiceContext } from "../../context";
 import { InferenceContainer, newInstanceId } from "./container";
 import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
 import type { PreparedContainer } from "./model-files";
+import { LoadedModelCache, type MultiModelStore } from "./multi-model";
 
 /**
  * One instance of a model (one ml.* instance on AWS): a container process per container definition, each with its
@@ -32,6 +33,8 @@ export interface InstanceSpec {
   restart?: boolean;
   /** A container of an instance that is not restarted died. */
   onDown?(): void;
+  /** A multi-model endpoint's archives (its one container has Mode MultiModel). */
+  multiModel?: MultiModelStore;
 }
 
 export interface InstanceInvokeOptions {
@@ -50,22 +53,27 @@ export class ModelInstance {
     hostname: string;
     container: InferenceContainer;
     environment: Record<string, string>;
+    log(lines: string[]): void;
   }[];
+
+  private readonly loadedModels?: LoadedModelCache;
 
   constructor(private readonly spec: InstanceSpec) {
     this.containers = spec.containers.map((prepared) => {
       const stream = spec.logStream(this.instanceId, prepared.hostname);
       spec.ctx.logs.ensureLogStream(spec.logGroup, stream);
+      const log = batchedLog(spec.ctx, spec.logGroup, stream);
       return {
         hostname: prepared.hostname,
         environment: prepared.environment,
+        log,
         container: new InferenceContainer({
           instanceId: this.instanceId,
           modelDir: prepared.modelDir,
           environment: { ...spec.ctx.awsEnvironment(), ...prepared.environment, ...(spec.environment ?? {}) },
           startupTimeoutMs: spec.startupTimeoutMs,
           registry: spec.registry,
-          log: batchedLog(spec.ctx, spec.logGroup, stream),
+          log,
           restart: spec.restart,
           onDown: spec.onDown,
           onGiveUp: (reason) =>
@@ -73,6 +81,9 @@ export class ModelInstance {
         }),
       };
     });
+    const only = this.containers[0];
+    if (spec.multiModel && only)
+      this.loadedModels = new LoadedModelCache(spec.multiModel, only.container, only.log);
   }
 
   /** Starts every container and waits until each answers /ping; rejects with the first reason one cannot start. */
@@ -97,6 +108,7 @@ export class ModelInstance {
 
   async invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer> {
     const limits = { timeoutMs: options.timeoutMs, maxAnswerBytes: options.maxAnswerBytes };
+    if (this.loadedModels) return this.invokeTarget(this.loadedModels, request, limits);
     if (this.spec.mode === "Direct") {
       const target = this.containers.find(({ hostname }) => hostname === options.targetContainerHostname);
       if (!target)
@@ -116,6 +128,28 @@ export class ModelInstance {
       current = { ...current, body: answer.body, contentType: answer.contentType || BETWEEN_STEPS };
     }
     return answer as ContainerAnswer;
+  }
+
+  /** A multi-model instance: the target loaded (or already), then invoked; loaded again once if the container lost it. */
+  private async invokeTarget(
+    cache: LoadedModelCache,
+    request: ContainerRequest,
+    limits: { timeoutMs: number; maxAnswerBytes: number },
+  ): Promise<ContainerAnswer> {
+    const target = request.targetModel as string;
+    const entry = this.containers[0] as (typeof this.containers)[0];
+    for (let attempt = 0; ; attempt++) {
+      const release = await cache.hold(target);
+      try {
+        return await entry.container.invoke(request, limits);
+      } catch (error) {
+        const lost = error instanceof InvocationFailure && error.kind === "model" && error.status === 404;
+        if (!lost || attempt > 0) throw error;
+        cache.forget(target);
+      } finally {
+        release();
+      }
+    }
   }
 
   private async step(

@@ -46,6 +46,7 @@ export class Models {
     for (const container of input.PrimaryContainer ? [input.PrimaryContainer] : (input.Containers ?? [])) {
       if (!container.Image) throw validation(`A container of model "${name}" has no Image.`);
     }
+    checkContainers(name, input);
     const record: ModelRecord = {
       ModelName: name,
       ModelArn: arn,
@@ -88,5 +89,30 @@ export class Models {
     this.store.delete(storeKey(model.ModelName));
     this.tags.unregister(model.ModelArn);
     return {};
+  }
+}
+
+/** The rules for several containers: unique hostnames, hostnames for Direct invocation, no multi-model among them. */
+function checkContainers(name: string, input: CreateModelInput): void {
+  const containers = input.Containers ?? [];
+  if (containers.length < 2) return;
+  const hostnames = containers.flatMap((container) =>
+    container.ContainerHostname ? [container.ContainerHostname] : [],
+  );
+  const repeated = hostnames.find((hostname, index) => hostnames.indexOf(hostname) !== index);
+  if (repeated !== undefined) {
+    throw validation(
+      `Model "${name}" names ContainerHostname "${repeated}" more than once; hostnames must be unique.`,
+    );
+  }
+  if (input.InferenceExecutionConfig?.Mode === "Direct" && hostnames.length < containers.length) {
+    throw validation(
+      `Model "${name}" uses direct invocation (InferenceExecutionConfig Mode Direct): give every container a ContainerHostname, the name InvokeEndpoint's TargetContainerHostname uses.`,
+    );
+  }
+  if (containers.some((container) => container.Mode === "MultiModel")) {
+    throw validation(
+      `Model "${name}" has ${containers.length} containers and one with Mode MultiModel: a multi-model container must be the model's only container.`,
+    );
   }
 }
