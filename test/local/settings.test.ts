@@ -18,6 +18,8 @@ describe("local SageMaker settings", () => {
       stopGraceMs: 10_000,
       auth: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
+      metricsRetentionMs: 24 * 3_600_000,
+      alarmTimeScale: 1,
     });
     const { settings } = loadSettings(
       {
