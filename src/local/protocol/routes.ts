@@ -3,7 +3,7 @@ import { AwsError, toAwsError } from "../core/errors";
 import { handleAwsJson, type JsonServiceSpec, sendJsonError } from "./aws-json";
 import { handleAwsQuery, type QueryServiceSpec, sendQueryError } from "./aws-query";
 import { type ErrorFamily, type Gate, sendFamilyError } from "./gate";
-import { header, newRequestId } from "./http";
+import { decodedBody, header, newRequestId } from "./http";
 import { type RestJsonService, sendRestJsonError } from "./rest-json";
 import { type CborServiceSpec, handleRpcV2Cbor, sendCborError } from "./rpcv2-cbor";
 import { credentialScopeService } from "./sigv4";
@@ -130,7 +130,8 @@ export function awsJsonRoute(services: readonly JsonServiceSpec[], gate: Gate): 
             : `Local SageMaker does not serve X-Amz-Target "${target.slice(0, 200)}"; it serves ${served}.`,
         );
       }
-      await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
+      const decoded = decodedBody(head.req, body, MAX_API_BODY_BYTES);
+      await handleAwsJson(service, target.slice(dot + 1), decoded, res, head.requestId);
     } catch (error) {
       sendJsonError(
         res,
@@ -245,7 +246,7 @@ export function rpcV2CborRoute(services: readonly CborServiceSpec[], gate: Gate)
         service,
         operation,
         header(head.req, "smithy-protocol"),
-        body,
+        decodedBody(head.req, body, MAX_API_BODY_BYTES),
         res,
         head.requestId,
       );
@@ -291,8 +292,8 @@ export function queryRoute(services: readonly QueryServiceSpec[], gate: Gate): R
     try {
       const { body } = await gate.admit(head, "query", first.model.service.signingName, MAX_API_BODY_BYTES);
       const params = new URLSearchParams(head.query);
-      if (form)
-        for (const [key, value] of new URLSearchParams(body.toString("utf8"))) params.append(key, value);
+      const text = decodedBody(head.req, body, MAX_API_BODY_BYTES).toString("utf8");
+      if (form) for (const [key, value] of new URLSearchParams(text)) params.append(key, value);
       const version = params.get("Version");
       const service =
         signed ?? services.find((candidate) => candidate.model.service.query?.version === version);
