@@ -229,9 +229,7 @@ describe("the JS SDK over each protocol", () => {
     ["RPC v2 CBOR", AwsSmithyRpcV2CborProtocol],
   ] as const) {
     it(`works end to end over ${name}, errors named as over JSON`, async () => {
-      const cw = new CloudWatchClient({ ...clientConfig(server), protocol } as ConstructorParameters<
-        typeof CloudWatchClient
-      >[0]);
+      const cw = new CloudWatchClient({ ...clientConfig(server), protocol });
       const namespace = `Sdk/${name}`;
       await cw.send(
         new PutMetricDataCommand({
@@ -361,7 +359,9 @@ describe("routing without signatures (LOCAL_SAGEMAKER_AUTH=off)", () => {
       expect(listed.text).toContain("<ListMetricsResult><Metrics></Metrics></ListMetricsResult>");
       const other = await send(form({ Action: "ListQueues", Version: "2012-11-05" }));
       expect(elements(other.text, "Code")).toEqual(["InvalidAction"]);
-      expect(elements(other.text, "Message")[0]).toMatch(/serves no query API of Version &quot;2012-11-05&quot;/);
+      expect(elements(other.text, "Message")[0]).toMatch(
+        /serves no query API of Version &quot;2012-11-05&quot;/,
+      );
     } finally {
       await open.close();
       rmSync(dir, { recursive: true, force: true });
