@@ -4,9 +4,17 @@ import { adminRoute } from "./admin";
 import { Gate } from "./protocol/gate";
 import { MODELS } from "./protocol/models";
 import { restJsonService } from "./protocol/rest-json";
-import { awsJsonRoute, Router, restJsonRoute, unknownServiceRoute } from "./protocol/routes";
+import {
+  awsJsonRoute,
+  queryRoute,
+  Router,
+  restJsonRoute,
+  rpcV2CborRoute,
+  unknownServiceRoute,
+} from "./protocol/routes";
 import { s3Route } from "./protocol/s3-rest";
 import { SigV4Verifier } from "./protocol/sigv4";
+import { cloudWatchOperations } from "./services/cloudwatch/binding";
 import { createServiceContext, type ServiceContext } from "./services/context";
 import { logsOperations } from "./services/logs/binding";
 import { runtimeOperations } from "./services/runtime/binding";
@@ -61,6 +69,14 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     validationCode: "ValidationError",
     serviceName: "SageMaker Runtime",
   });
+  // CloudWatch speaks JSON 1.0 (query-compatible), awsQuery and RPC v2 CBOR, all over the same binding.
+  const cloudwatch = {
+    model: MODELS.cloudwatch,
+    operations: cloudWatchOperations(context.cloudwatch),
+    validationCode: "InvalidParameterValueException",
+    queryCompatible: { missingCode: "MissingRequiredParameterException" },
+    serviceName: "Local CloudWatch",
+  };
   const router = new Router(
     [
       adminRoute({
@@ -88,12 +104,15 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
             validationCode: "InvalidParameterException",
             serviceName: "Local CloudWatch Logs",
           },
+          { ...cloudwatch, targetPrefix: "GraniteServiceVersion20100801", version: "1.0" },
         ],
         gate,
       ),
+      rpcV2CborRoute([cloudwatch], gate),
       // SageMaker Runtime signs as "sagemaker" too: JSON requests carry a target, its REST requests do not.
       restJsonRoute(runtime, "sagemaker", gate),
-      unknownServiceRoute(["sagemaker", "logs"]),
+      queryRoute([{ ...cloudwatch, missingCode: cloudwatch.queryCompatible.missingCode }], gate),
+      unknownServiceRoute(["sagemaker", "logs", "monitoring"]),
       s3Route(context.s3, { region: context.region }, gate),
     ],
     gate,
@@ -111,7 +130,14 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
         );
       }
       await sagemaker.start();
+      context.cloudwatch.start();
     },
-    stop: () => sagemaker.stop(),
+    async stop() {
+      try {
+        await sagemaker.stop();
+      } finally {
+        context.cloudwatch.stop();
+      }
+    },
   };
 }

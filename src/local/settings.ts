@@ -27,6 +27,13 @@ export interface LocalSettings {
   auth: boolean;
   /** What one model or source archive may expand to. */
   archiveLimits: ArchiveLimits;
+  /** How long CloudWatch keeps metric datapoints (raw values, so percentiles stay exact). */
+  metricsRetentionMs: number;
+  /**
+   * Alarm periods are evaluated over windows this many times as long (0.1: a 60 s period is judged on 6 s windows),
+   * so a workshop's alarms act within seconds; 1 is AWS's pace.
+   */
+  alarmTimeScale: number;
 }
 
 type NumericSetting =
@@ -37,7 +44,9 @@ type NumericSetting =
   | "mmeMaxModels"
   | "archiveMaxBytes"
   | "archiveMaxRatio"
-  | "archiveMaxEntries";
+  | "archiveMaxEntries"
+  | "metricsRetentionMs"
+  | "alarmTimeScale";
 
 interface NumberRule {
   variable: string;
@@ -84,6 +93,14 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     min: 1,
     fallback: DEFAULT_ARCHIVE_LIMITS.maxEntries,
   },
+  metricsRetentionMs: {
+    variable: "LOCAL_SAGEMAKER_METRICS_RETENTION_HOURS",
+    integer: false,
+    min: 0.01,
+    fallback: 24,
+    scale: 3_600_000,
+  },
+  alarmTimeScale: { variable: "LOCAL_SAGEMAKER_ALARM_TIME_SCALE", integer: false, min: 0.001, fallback: 1 },
 };
 
 const AUTH_VARIABLE = "LOCAL_SAGEMAKER_AUTH";

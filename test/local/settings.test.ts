@@ -20,6 +20,8 @@ describe("local SageMaker settings", () => {
       mmeMaxModels: 5,
       auth: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
+      metricsRetentionMs: 24 * 3_600_000,
+      alarmTimeScale: 1,
     });
     const { settings } = loadSettings(
       {

@@ -179,6 +179,7 @@ type SmithyShape = {
   errors?: { target: string }[];
   operations?: { target: string }[];
   traits?: Record<string, unknown>;
+  version?: string;
 };
 type Bounds = { min?: number; max?: number };
 
@@ -341,6 +342,14 @@ function generate(folder: string, spec: ServiceSpec): ServiceModel {
       name: localName(service[0]),
       protocol: (protocol ?? "").replace("aws.protocols#", ""),
       signingName: (serviceTraits["aws.auth#sigv4"] as { name: string } | undefined)?.name ?? "",
+      ...(protocol === "aws.protocols#awsQuery"
+        ? {
+            query: {
+              version: service[1].version ?? "",
+              xmlNamespace: (serviceTraits[`${PRELUDE}xmlNamespace`] as { uri: string }).uri,
+            },
+          }
+        : {}),
     },
     operations,
     allOperations,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { AwsError } from "../core/errors";
 
 /**
@@ -62,4 +63,22 @@ let requestCounter = 0;
 export function newRequestId(): string {
   requestCounter += 1;
   return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, "0");
+}
+
+/**
+ * A request body as sent before `Content-Encoding: gzip` (the SDKs compress operations with the requestCompression
+ * trait, such as CloudWatch's PutMetricData, past 10 KB); expanded at most to `limitBytes`, so a small bomb
+ * cannot grow without bound. Other bodies are returned as they are.
+ */
+export function decodedBody(req: IncomingMessage, body: Buffer, limitBytes: number): Buffer {
+  const encoding = header(req, "content-encoding")?.toLowerCase() ?? "";
+  if (!encoding.split(",").some((part) => part.trim() === "gzip")) return body;
+  try {
+    return gunzipSync(body, { maxOutputLength: limitBytes });
+  } catch (error) {
+    throw new AwsError(
+      "SerializationException",
+      `The request body is marked Content-Encoding: gzip but could not be expanded (${(error as Error).message}); the local limit is ${limitBytes} bytes.`,
+    );
+  }
 }

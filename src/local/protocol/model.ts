@@ -10,6 +10,9 @@ import { AwsError } from "../core/errors";
  *   list items as `tags.1.member.key`, map entries as `hyperParameters.<key>`), at most MAX_REPORTED of them;
  * - members the shape does not know are dropped, so junk is never stored or echoed;
  * - timestamps become Dates and blobs Buffers, so services see the AWS SDK's own input types.
+ * An awsQuery service (CloudWatch) words the same violations as its query front end does, whatever protocol
+ * carried the request (`QueryWording`): "The parameter MetricData.member.1.Unit must be a value in the set [ ... ].",
+ * one sentence a line, members missing under their own code (MissingParameter).
  */
 
 type Bounds = { min?: number; max?: number };
@@ -53,7 +56,13 @@ export interface ModelOperation {
 
 export interface ServiceModel {
   notice: string;
-  service: { name: string; protocol: string; signingName: string };
+  service: {
+    name: string;
+    protocol: string;
+    signingName: string;
+    /** What the awsQuery protocol needs: the `Version` requests carry and the XML namespace of the answers. */
+    query?: { version: string; xmlNamespace: string };
+  };
   operations: Record<string, ModelOperation>;
   /** Every operation of the service, implemented here or not (to tell "not implemented" from "no such thing"). */
   allOperations: string[];
@@ -125,6 +134,76 @@ function tryRegExp(pattern: string, flags: string): RegExp | null {
   }
 }
 
+/** What one broken constraint is, worded later in the service's style. */
+type Violation =
+  | { kind: "required" }
+  | { kind: "pattern"; pattern: string }
+  | { kind: "enum"; values: string[] }
+  | { kind: "length"; bound: "min" | "max"; limit: number; collection: boolean }
+  | { kind: "range"; bound: "min" | "max"; limit: number }
+  | { kind: "whole"; type: string }
+  | { kind: "width"; type: "integer" | "long" }
+  | { kind: "union"; members: string[]; set: number };
+
+const bits = (type: "integer" | "long"): string => (type === "integer" ? "32" : "64");
+
+/** The Coral front end's words (SageMaker, Logs): "Value 'x' at 'a.b' failed to satisfy constraint: ...". */
+function coralSentence(path: string, value: unknown, violation: Violation): string {
+  const constraint = (() => {
+    switch (violation.kind) {
+      case "required":
+        return "Member must not be null";
+      case "pattern":
+        return `Member must satisfy regular expression pattern: ${violation.pattern}`;
+      case "enum":
+        return `Member must satisfy enum value set: [${violation.values.join(", ")}]`;
+      case "length":
+        return `Member must have length ${violation.bound === "min" ? "greater" : "less"} than or equal to ${violation.limit}`;
+      case "range":
+        return `Member must have value ${violation.bound === "min" ? "greater" : "less"} than or equal to ${violation.limit}`;
+      case "whole":
+        return `Member must be a whole number (${violation.type})`;
+      case "width":
+        return `Member must fit a ${bits(violation.type)}-bit ${violation.type}`;
+      case "union":
+        return `Exactly one of [${violation.members.join(", ")}] must be set (got ${violation.set})`;
+    }
+  })();
+  return `Value ${describeValue(value)} at '${path}' failed to satisfy constraint: ${constraint}`;
+}
+
+/** The awsQuery front end's words (CloudWatch): "The parameter Namespace is required.". */
+function querySentence(path: string, violation: Violation): string {
+  switch (violation.kind) {
+    case "required":
+      return `The parameter ${path} is required.`;
+    case "pattern":
+      return `The parameter ${path} must match the pattern ${violation.pattern}.`;
+    case "enum":
+      return `The parameter ${path} must be a value in the set [ ${violation.values.join(", ")} ].`;
+    case "length":
+      if (violation.collection) {
+        return `The collection ${path} must not have a size ${violation.bound === "min" ? "less" : "greater"} than ${violation.limit}.`;
+      }
+      return violation.bound === "min"
+        ? `The parameter ${path} must be longer than ${violation.limit - 1} characters.`
+        : `The parameter ${path} must be shorter than ${violation.limit + 1} characters.`;
+    case "range":
+      return `The parameter ${path} must be ${violation.bound === "min" ? "greater" : "less"} than or equal to ${violation.limit}.`;
+    case "whole":
+      return `The parameter ${path} must be a whole number.`;
+    case "width":
+      return `The parameter ${path} must fit a ${bits(violation.type)}-bit integer.`;
+    case "union":
+      return `Exactly one of the parameters ${violation.members.map((member) => joinPath(path, member)).join(", ")} must be specified (got ${violation.set}).`;
+  }
+}
+
+/** How an awsQuery service words bad input: broken constraints under the validation code, absent members under this one. */
+export interface QueryWording {
+  missingCode: string;
+}
+
 const lowerCamel = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 const joinPath = (path: string, member: string): string => (path ? `${path}.${member}` : member);
 
@@ -150,19 +229,34 @@ function serialization(path: string, expected: string, value: unknown): AwsError
 class Reader {
   readonly errors: string[] = [];
   count = 0;
+  /** Query wording only: the absent members, reported before (and instead of) any other violation. */
+  readonly missing: string[] = [];
 
   constructor(
     private readonly shapes: Record<string, CompactShape>,
     private readonly jsonNames: boolean,
+    private readonly query: QueryWording | undefined,
   ) {}
 
-  fail(path: string, value: unknown, constraint: string): void {
+  fail(path: string, value: unknown, violation: Violation): void {
+    if (this.query && violation.kind === "required") {
+      this.missing.push(querySentence(path, violation));
+      return;
+    }
     this.count += 1;
     if (this.errors.length < MAX_REPORTED) {
-      this.errors.push(
-        `Value ${describeValue(value)} at '${path}' failed to satisfy constraint: ${constraint}`,
-      );
+      this.errors.push(this.query ? querySentence(path, violation) : coralSentence(path, value, violation));
     }
+  }
+
+  private memberPath(path: string, name: string): string {
+    return joinPath(path, this.query ? name : lowerCamel(name));
+  }
+
+  private itemPath(path: string, index: number): string {
+    return this.query
+      ? `${joinPath(path, "member")}.${index + 1}`
+      : `${joinPath(path, String(index + 1))}.member`;
   }
 
   read(shapeName: string, value: unknown, path: string): unknown {
@@ -174,16 +268,14 @@ class Reader {
         return this.structure(shape.type, shape.members, value, path);
       case "list": {
         if (!Array.isArray(value)) throw serialization(path, "a list", value);
-        this.length(shape.length, value.length, value, path);
-        return value.map((item, index) =>
-          this.read(shape.member, item, `${joinPath(path, String(index + 1))}.member`),
-        );
+        this.length(shape.length, value.length, value, path, true);
+        return value.map((item, index) => this.read(shape.member, item, this.itemPath(path, index)));
       }
       case "map": {
         if (typeof value !== "object" || value === null || Array.isArray(value))
           throw serialization(path, "a map", value);
         const entries = Object.entries(value);
-        this.length(shape.length, entries.length, value, path);
+        this.length(shape.length, entries.length, value, path, true);
         const result: Record<string, unknown> = {};
         for (const [key, item] of entries) {
           this.read(shape.key, key, path);
@@ -193,16 +285,15 @@ class Reader {
       }
       case "string": {
         if (typeof value !== "string") throw serialization(path, "a string", value);
-        if (shape.length) this.length(shape.length, [...value].length, value, path);
+        if (shape.length) this.length(shape.length, [...value].length, value, path, false);
         const regex = shape.pattern === undefined ? null : compiled(shape.pattern);
         if (regex && !regex.test(value))
-          this.fail(path, value, `Member must satisfy regular expression pattern: ${shape.pattern}`);
+          this.fail(path, value, { kind: "pattern", pattern: shape.pattern as string });
         return value;
       }
       case "enum":
         if (typeof value !== "string") throw serialization(path, "a string", value);
-        if (!shape.values.includes(value))
-          this.fail(path, value, `Member must satisfy enum value set: [${shape.values.join(", ")}]`);
+        if (!shape.values.includes(value)) this.fail(path, value, { kind: "enum", values: shape.values });
         return value;
       case "integer":
       case "long":
@@ -230,19 +321,19 @@ class Reader {
     if (typeof value !== "number" || !Number.isFinite(value)) throw serialization(path, "a number", value);
     if (type === "integer" || type === "long") {
       if (!Number.isInteger(value)) {
-        this.fail(path, value, `Member must be a whole number (${type})`);
+        this.fail(path, value, { kind: "whole", type });
         return value;
       }
       const width = INTEGER_RANGE[type];
       if (value < (width.min as number) || value > (width.max as number)) {
-        this.fail(path, value, `Member must fit a ${type === "integer" ? "32" : "64"}-bit ${type}`);
+        this.fail(path, value, { kind: "width", type });
         return value;
       }
     }
     if (range?.min !== undefined && value < range.min)
-      this.fail(path, value, `Member must have value greater than or equal to ${range.min}`);
+      this.fail(path, value, { kind: "range", bound: "min", limit: range.min });
     if (range?.max !== undefined && value > range.max)
-      this.fail(path, value, `Member must have value less than or equal to ${range.max}`);
+      this.fail(path, value, { kind: "range", bound: "max", limit: range.max });
     return value;
   }
 
@@ -266,7 +357,7 @@ class Reader {
       bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     else if (typeof value === "string") bytes = Buffer.from(value, "base64");
     else throw serialization(path, "base64 text", value);
-    this.length(length, bytes.length, `${bytes.length} bytes`, path);
+    this.length(length, bytes.length, `${bytes.length} bytes`, path, false);
     return bytes;
   }
 
@@ -282,27 +373,33 @@ class Reader {
     const result: Record<string, unknown> = {};
     let set = 0;
     for (const [name, member] of Object.entries(members)) {
-      const memberPath = joinPath(path, lowerCamel(name));
+      const memberPath = this.memberPath(path, name);
       const wireName = this.jsonNames && member.location === undefined && member.name ? member.name : name;
       const item = record[wireName];
       if (item === undefined || item === null) {
-        if (member.required) this.fail(memberPath, null, "Member must not be null");
+        if (member.required) this.fail(memberPath, null, { kind: "required" });
         continue;
       }
       set += 1;
       result[name] = this.read(member.target, item, memberPath);
     }
     if (kind === "union" && set !== 1) {
-      this.fail(path, value, `Exactly one of [${Object.keys(members).join(", ")}] must be set (got ${set})`);
+      this.fail(path, value, { kind: "union", members: Object.keys(members), set });
     }
     return result;
   }
 
-  private length(bounds: Bounds | undefined, size: number, value: unknown, path: string): void {
+  private length(
+    bounds: Bounds | undefined,
+    size: number,
+    value: unknown,
+    path: string,
+    collection: boolean,
+  ): void {
     if (bounds?.min !== undefined && size < bounds.min)
-      this.fail(path, value, `Member must have length greater than or equal to ${bounds.min}`);
+      this.fail(path, value, { kind: "length", bound: "min", limit: bounds.min, collection });
     if (bounds?.max !== undefined && size > bounds.max)
-      this.fail(path, value, `Member must have length less than or equal to ${bounds.max}`);
+      this.fail(path, value, { kind: "length", bound: "max", limit: bounds.max, collection });
   }
 }
 
@@ -311,6 +408,8 @@ export interface ReadInputOptions {
   validationCode: string;
   /** restJson body members travel under their jsonName. */
   jsonNames?: boolean;
+  /** An awsQuery service's wording (CloudWatch), over any protocol. */
+  query?: QueryWording;
 }
 
 /**
@@ -325,8 +424,14 @@ export function readInput(
 ): Record<string, unknown> {
   const shapeName = model.operations[operation]?.input;
   if (shapeName === undefined) return (input ?? {}) as Record<string, unknown>;
-  const reader = new Reader(model.shapes, options.jsonNames ?? false);
+  const reader = new Reader(model.shapes, options.jsonNames ?? false, options.query);
   const result = reader.read(shapeName, input ?? {}, "") as Record<string, unknown>;
+  if (options.query && reader.missing.length > 0) {
+    throw new AwsError(options.query.missingCode, listed(reader.missing, reader.missing.length, "\n"));
+  }
+  if (options.query && reader.count > 0) {
+    throw new AwsError(options.validationCode, listed(reader.errors, reader.count, "\n"));
+  }
   if (reader.count > 0) {
     const more = reader.count - reader.errors.length;
     throw new AwsError(
@@ -335,6 +440,22 @@ export function readInput(
     );
   }
   return result;
+}
+
+/** At most MAX_REPORTED sentences, then how many more there were. */
+function listed(sentences: string[], count: number, separator: string): string {
+  const shown = sentences.slice(0, MAX_REPORTED);
+  const more = count - shown.length;
+  return `${shown.join(separator)}${more > 0 ? `${separator}And ${more} more.` : ""}`;
+}
+
+/**
+ * The code an error has in the awsQuery protocol: the model's `awsQueryError` code for a modeled error
+ * (InvalidParameterValueException → InvalidParameterValue), else the code itself (ValidationError).
+ */
+export function queryErrorCode(model: ServiceModel, code: string): string {
+  const shape = model.shapes[code];
+  return (shape?.type === "structure" && shape.error?.queryCode) || code;
 }
 
 /** Whether `operation` is an operation of the service at all (implemented here or not). */

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError, toAwsError } from "../core/errors";
 import { handleAwsJson, type JsonServiceSpec, sendJsonError } from "./aws-json";
+import { handleAwsQuery, type QueryServiceSpec, sendQueryError } from "./aws-query";
 import { type ErrorFamily, type Gate, sendFamilyError } from "./gate";
-import { header, newRequestId } from "./http";
+import { decodedBody, header, newRequestId } from "./http";
 import { type RestJsonService, sendRestJsonError } from "./rest-json";
+import { type CborServiceSpec, handleRpcV2Cbor, sendCborError } from "./rpcv2-cbor";
 import { credentialScopeService } from "./sigv4";
 
 /**
@@ -11,10 +13,12 @@ import { credentialScopeService } from "./sigv4";
  * them apart on one host:
  *   1. the server's own `/_local/*` routes;
  *   2. `X-Amz-Target: <Prefix>.<Operation>` → the awsJson service with that prefix (SageMaker, Logs, ...);
- *   3. the service named in the SigV4 credential scope (`Credential=AKID/<date>/<region>/<service>/aws4_request`)
- *      → that REST service, matched by its URI templates (SageMaker Runtime, Lambda, ...); without a signature
- *      (auth switched off), the URI templates alone;
- *   4. S3, explicitly last: path-style `/<bucket>/<key>` takes whatever is left.
+ *   3. Smithy RPC v2 CBOR paths, `/service/<ServiceName>/operation/<Operation>` (CloudWatch);
+ *   4. the service named in the SigV4 credential scope (`Credential=AKID/<date>/<region>/<service>/aws4_request`)
+ *      → that REST service, matched by its URI templates (SageMaker Runtime, Lambda, ...), or that awsQuery
+ *      service (`monitoring`: CloudWatch); without a signature (auth switched off), the URI templates alone, and
+ *      form-encoded `POST /` for the query services;
+ *   5. S3, explicitly last: path-style `/<bucket>/<key>` takes whatever is left.
  * A request that names a service or operation nobody serves gets the error of the protocol it looks like, saying
  * what was not understood, instead of being misread as S3. Before a route answers, the gate refuses requests not
  * addressed to this server; each route then admits only signed requests (see gate.ts).
@@ -126,9 +130,16 @@ export function awsJsonRoute(services: readonly JsonServiceSpec[], gate: Gate): 
             : `Local SageMaker does not serve X-Amz-Target "${target.slice(0, 200)}"; it serves ${served}.`,
         );
       }
-      await handleAwsJson(service, target.slice(dot + 1), body, res, head.requestId);
+      const decoded = decodedBody(head.req, body, MAX_API_BODY_BYTES);
+      await handleAwsJson(service, target.slice(dot + 1), decoded, res, head.requestId);
     } catch (error) {
-      sendJsonError(res, toAwsError(error), head.requestId, service?.version ?? version);
+      sendJsonError(
+        res,
+        toAwsError(error),
+        head.requestId,
+        service?.version ?? version,
+        service?.queryCompatible ? service.model : undefined,
+      );
     }
   }
 }
@@ -189,4 +200,112 @@ export function unknownServiceRoute(served: readonly string[]): Route {
           }
         : undefined,
   };
+}
+
+const RPC_V2_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
+
+/**
+ * Smithy RPC v2 CBOR services, by service shape name: `POST /service/<Name>/operation/<Op>` with the
+ * `smithy-protocol` header (or signed for one of them), so an S3 key of that form is never taken.
+ */
+export function rpcV2CborRoute(services: readonly CborServiceSpec[], gate: Gate): Route {
+  const byName = new Map(services.map((service) => [service.model.service.name, service]));
+  const signingNames = new Set(services.map((service) => service.model.service.signingName));
+  return {
+    name: "rpcv2Cbor",
+    family: "json",
+    claim(head) {
+      const match = head.target === undefined ? RPC_V2_PATH.exec(head.path) : null;
+      if (!match) return undefined;
+      const marked = header(head.req, "smithy-protocol") !== undefined;
+      if (!marked && !(head.scope !== undefined && signingNames.has(head.scope))) return undefined;
+      return (res) => answer(head, res, match[1] as string, match[2] as string);
+    },
+  };
+
+  async function answer(
+    head: RequestHead,
+    res: ServerResponse,
+    name: string,
+    operation: string,
+  ): Promise<void> {
+    const service = byName.get(name);
+    try {
+      const signingName = service?.model.service.signingName ?? head.scope ?? "";
+      const { body } = await gate.admit(head, "json", signingName, MAX_API_BODY_BYTES);
+      if (!service || head.method !== "POST") {
+        throw new AwsError(
+          "UnknownOperationException",
+          head.method !== "POST"
+            ? `RPC v2 requests are POSTs; got ${head.method}.`
+            : `Local SageMaker serves no RPC v2 service "${name.slice(0, 100)}"; it serves ${[...byName.keys()].join(", ")}.`,
+          { status: 404 },
+        );
+      }
+      await handleRpcV2Cbor(
+        service,
+        operation,
+        header(head.req, "smithy-protocol"),
+        decodedBody(head.req, body, MAX_API_BODY_BYTES),
+        res,
+        head.requestId,
+      );
+    } catch (error) {
+      sendCborError(
+        res,
+        toAwsError(error),
+        head.requestId,
+        service?.queryCompatible ? service.model : undefined,
+      );
+    }
+  }
+}
+
+const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * awsQuery services, by signing name (`monitoring`): requests signed for one of them, or, unsigned (auth off),
+ * form-encoded `POST /`, given to the service whose API version the form's `Version` names.
+ */
+export function queryRoute(services: readonly QueryServiceSpec[], gate: Gate): Route {
+  const bySigningName = new Map(services.map((service) => [service.model.service.signingName, service]));
+  return {
+    name: "awsQuery",
+    family: "query",
+    claim(head) {
+      if (head.target !== undefined) return undefined;
+      const signed = head.scope === undefined ? undefined : bySigningName.get(head.scope);
+      if (head.scope !== undefined && !signed) return undefined;
+      const form = (header(head.req, "content-type") ?? "").startsWith(FORM);
+      if (!signed && !(head.method === "POST" && head.path === "/" && form)) return undefined;
+      return (res) => answer(head, res, signed, form);
+    },
+  };
+
+  async function answer(
+    head: RequestHead,
+    res: ServerResponse,
+    signed: QueryServiceSpec | undefined,
+    form: boolean,
+  ): Promise<void> {
+    const first = signed ?? (services[0] as QueryServiceSpec);
+    try {
+      const { body } = await gate.admit(head, "query", first.model.service.signingName, MAX_API_BODY_BYTES);
+      const params = new URLSearchParams(head.query);
+      const text = decodedBody(head.req, body, MAX_API_BODY_BYTES).toString("utf8");
+      if (form) for (const [key, value] of new URLSearchParams(text)) params.append(key, value);
+      const version = params.get("Version");
+      const service =
+        signed ?? services.find((candidate) => candidate.model.service.query?.version === version);
+      if (!service) {
+        throw new AwsError(
+          "InvalidAction",
+          `Local SageMaker serves no query API of Version ${JSON.stringify(version?.slice(0, 50) ?? null)}; it serves ${services.map((s) => `${s.serviceName} (${s.model.service.query?.version})`).join(", ")}.`,
+        );
+      }
+      await handleAwsQuery(service, params, res, head.requestId);
+    } catch (error) {
+      sendQueryError(res, toAwsError(error), head.requestId, first.model);
+    }
+  }
 }

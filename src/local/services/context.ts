@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Identity } from "../core/arns";
 import { ProcessRegistry } from "../core/processes";
 import type { LocalSettings } from "../settings";
+import { CloudWatchService } from "./cloudwatch/service";
 import { LogsService } from "./logs/service";
 import { S3Service } from "./s3/service";
 
@@ -17,6 +18,8 @@ export interface ServiceContext extends Identity {
   settings: LocalSettings;
   s3: S3Service;
   logs: LogsService;
+  /** Metrics and alarms: `publish` in-process, `onAlarmStateChange`, `getAlarm` (see cloudwatch/service.ts). */
+  cloudwatch: CloudWatchService;
   processes: ProcessRegistry;
   /**
    * What a job or container gets to call AWS with: this server's endpoint, region and credentials (a SageMaker
@@ -42,6 +45,12 @@ export function createServiceContext(options: ContextOptions): ServiceContext {
     accountId: settings.accountId,
     s3: new S3Service(join(stateDir, "s3")),
     logs: new LogsService(join(stateDir, "logs"), settings.region, settings.accountId),
+    cloudwatch: new CloudWatchService({
+      root: join(stateDir, "cloudwatch"),
+      identity: { region: settings.region, accountId: settings.accountId },
+      retentionMs: settings.metricsRetentionMs,
+      alarmTimeScale: settings.alarmTimeScale,
+    }),
     processes: new ProcessRegistry(stateDir),
     awsEnvironment: () => ({
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
