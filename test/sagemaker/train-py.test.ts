@@ -75,9 +75,30 @@ describe.skipIf(!hasPython)("train.py for the Hugging Face training DLC", () => 
     const ok = python(
       `import json, train; print(json.dumps(train.read_tsv(${JSON.stringify(join(folder, "ok.tsv"))}), ensure_ascii=False))`,
     );
-    expect(JSON.parse(ok.stdout)).toEqual({ text: ['"따옴표" 그대로', "별로"], label: [1, 0] });
+    expect(JSON.parse(ok.stdout)).toEqual({ text: ['"따옴표" 그대로', "별로"], label: ["1", "0"] });
     const bad = python(`import train; train.read_tsv(${JSON.stringify(join(folder, "bad.tsv"))})`);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toContain("bad.tsv:2: expected 'text<TAB>0|1'");
+    expect(bad.stderr).toContain("bad.tsv:2: expected 'text<TAB>label'");
+  });
+
+  it("names NSMC's 0/1 with --label_names and numbers other labels in sorted order", () => {
+    const run = python(`
+import json, train
+binary, to_id = train.label_space(["1", "0", "1"], '{"0": "부정", "1": "긍정"}')
+topics, topic_id = train.label_space(["travel", "food", "movie", "food"], "{}")
+try:
+    topic_id("sports", "validation row 3")
+    unseen = ""
+except ValueError as error:
+    unseen = str(error)
+print(json.dumps({"binary": binary, "one": to_id("1", "x"), "topics": topics, "movie": topic_id("movie", "x"), "unseen": unseen}, ensure_ascii=False))
+`);
+    expect(JSON.parse(run.stdout)).toEqual({
+      binary: ["부정", "긍정"],
+      one: 1,
+      topics: ["food", "movie", "travel"],
+      movie: 1,
+      unseen: "validation row 3: label 'sports' does not occur in the training data (food, movie, travel)",
+    });
   });
 });

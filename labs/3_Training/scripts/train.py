@@ -1,8 +1,11 @@
-"""Fine-tune KoELECTRA on NSMC with the Hugging Face Trainer, inside the SageMaker Hugging Face training DLC.
+"""Fine-tune KoELECTRA on NSMC (or any labelled Korean text) with the Hugging Face Trainer, inside the SageMaker
+Hugging Face training DLC.
 
 The workshop's TypeScript HuggingFaceEstimator runs this script on AWS (SM_MODE=aws). SageMaker passes the
 hyperparameters as ``--key value`` arguments and the data/model folders as SM_* environment variables.
 Inputs are the files lab 3.1 writes: ``train.tsv`` and ``validation.tsv`` with a ``text<TAB>label`` header.
+Labels ``0``/``1`` are NSMC's (named by ``--label_names``, negative/positive by default); any other labels
+(``movie``, ``food``, ...) are the class names themselves, in sorted order.
 Outputs: the model and tokenizer in SM_MODEL_DIR (what the HF inference toolkit loads), ``evaluation.json``
 beside them and in SM_OUTPUT_DATA_DIR, and ``eval_<metric>=<value>;`` log lines for MetricDefinitions.
 
@@ -49,6 +52,11 @@ def parse_args(argv=None):
     parser.add_argument("--fp16", type=str2bool, default=True, help="mixed precision (ignored without a GPU)")
     parser.add_argument("--disable_tqdm", type=str2bool, default=True)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--label_names",
+        default='{"0": "negative", "1": "positive"}',
+        help="JSON object naming numeric labels, as the local train.ts takes it",
+    )
     parser.add_argument("--logging_steps", type=int, default=100)
     parser.add_argument("--max_train_samples", type=int, default=0, help="0 = all rows")
     parser.add_argument("--max_eval_samples", type=int, default=0, help="0 = all rows")
@@ -81,10 +89,10 @@ def read_tsv(path, limit=0):
             if not line or (number == 1 and line.lower().startswith("text\t")):
                 continue
             text, sep, label = line.rpartition("\t")
-            if not sep or label.strip() not in ("0", "1"):
-                raise ValueError(f"{path}:{number}: expected 'text<TAB>0|1', got {line[:80]!r}")
+            if not sep or not label.strip():
+                raise ValueError(f"{path}:{number}: expected 'text<TAB>label', got {line[:80]!r}")
             texts.append(text)
-            labels.append(int(label))
+            labels.append(label.strip())
             if limit and len(texts) >= limit:
                 break
     if not texts:
@@ -92,24 +100,48 @@ def read_tsv(path, limit=0):
     return {"text": texts, "label": labels}
 
 
+def label_space(train_labels, label_names_json):
+    """The class names in id order, and a function from a label in the files to its id.
+
+    NSMC's 0/1 keep their ids and get names from ``--label_names``; other labels are sorted and numbered.
+    """
+    seen = sorted(set(train_labels))
+    if set(seen) <= {"0", "1"}:
+        names = json.loads(label_names_json)
+        classes = [str(names.get(key, key)) for key in ("0", "1")]
+        ids = {"0": 0, "1": 1}
+    else:
+        classes = seen
+        ids = {label: index for index, label in enumerate(seen)}
+
+    def to_id(label, where):
+        if label not in ids:
+            raise ValueError(f"{where}: label {label!r} does not occur in the training data ({', '.join(seen)})")
+        return ids[label]
+
+    return classes, to_id
+
+
 def classification_metrics(predictions, labels):
-    """Accuracy, precision, recall and F1 of the positive class, without needing scikit-learn."""
+    """Accuracy, precision, recall and F1 without scikit-learn: of class 1 for two classes, macro-averaged for more."""
     import numpy as np
 
     predicted = np.argmax(predictions, axis=-1)
     labels = np.asarray(labels)
-    tp = int(np.sum((predicted == 1) & (labels == 1)))
-    fp = int(np.sum((predicted == 1) & (labels == 0)))
-    fn = int(np.sum((predicted == 0) & (labels == 1)))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "accuracy": float(np.mean(predicted == labels)),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-    }
+    count = predictions.shape[-1]
+
+    def scores(positive):
+        tp = int(np.sum((predicted == positive) & (labels == positive)))
+        fp = int(np.sum((predicted == positive) & (labels != positive)))
+        fn = int(np.sum((predicted != positive) & (labels == positive)))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+    per_class = [scores(1)] if count == 2 else [scores(c) for c in range(count)]
+    precision, recall, f1 = (sum(values) / len(per_class) for values in zip(*per_class))
+    return {"accuracy": float(np.mean(predicted == labels)), "precision": precision, "recall": recall, "f1": f1}
 
 
 def main(args):
@@ -128,6 +160,10 @@ def main(args):
     train_rows = read_tsv(os.path.join(args.train_dir, args.train_file), args.max_train_samples)
     eval_rows = read_tsv(os.path.join(args.validation_dir, args.validation_file), args.max_eval_samples)
     logger.info("train rows: %d, validation rows: %d", len(train_rows["text"]), len(eval_rows["text"]))
+    classes, to_id = label_space(train_rows["label"], args.label_names)
+    for name, rows in (("train", train_rows), ("validation", eval_rows)):
+        rows["label"] = [to_id(label, f"{name} row {index + 1}") for index, label in enumerate(rows["label"])]
+    logger.info("classes: %s", ", ".join(classes))
 
     tokenizer = AutoTokenizer.from_pretrained(args.model_id)
 
@@ -139,9 +175,9 @@ def main(args):
 
     model = AutoModelForSequenceClassification.from_pretrained(
         args.model_id,
-        num_labels=2,
-        id2label={0: "negative", 1: "positive"},
-        label2id={"negative": 0, "positive": 1},
+        num_labels=len(classes),
+        id2label=dict(enumerate(classes)),
+        label2id={name: index for index, name in enumerate(classes)},
     )
     training_args = TrainingArguments(
         output_dir=args.checkpoint_dir,
