@@ -8,6 +8,8 @@ import { awsJsonRoute, Router, restJsonRoute, unknownServiceRoute } from "./prot
 import { s3Route } from "./protocol/s3-rest";
 import { SigV4Verifier } from "./protocol/sigv4";
 import { createServiceContext, type ServiceContext } from "./services/context";
+import { lambdaOperations } from "./services/lambda/binding";
+import { LambdaService } from "./services/lambda/service";
 import { logsOperations } from "./services/logs/binding";
 import { runtimeOperations } from "./services/runtime/binding";
 import { SageMakerService } from "./services/sagemaker";
@@ -61,6 +63,13 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     validationCode: "ValidationError",
     serviceName: "SageMaker Runtime",
   });
+  const lambda = new LambdaService(context);
+  const lambdaService = restJsonService({
+    model: MODELS.lambda,
+    operations: lambdaOperations(lambda),
+    validationCode: "ValidationException",
+    serviceName: "Local Lambda",
+  });
   const router = new Router(
     [
       adminRoute({ identity: context, url: options.url, onShutdownRequest: options.onShutdownRequest, gate }),
@@ -87,7 +96,8 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       ),
       // SageMaker Runtime signs as "sagemaker" too: JSON requests carry a target, its REST requests do not.
       restJsonRoute(runtime, "sagemaker", gate),
-      unknownServiceRoute(["sagemaker", "logs"]),
+      restJsonRoute(lambdaService, "lambda", gate),
+      unknownServiceRoute(["sagemaker", "logs", "lambda"]),
       s3Route(context.s3, { region: context.region }, gate),
     ],
     gate,
@@ -105,7 +115,10 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
         );
       }
       await sagemaker.start();
+      lambda.start();
     },
-    stop: () => sagemaker.stop(),
+    async stop() {
+      await Promise.all([sagemaker.stop(), lambda.stop()]);
+    },
   };
 }

@@ -23,6 +23,10 @@ export interface LocalSettings {
   auth: boolean;
   /** What one model or source archive may expand to. */
   archiveLimits: ArchiveLimits;
+  /** Execution environments one Lambda function may run at once (its concurrency); past it, TooManyRequests. */
+  lambdaConcurrency: number;
+  /** A Lambda environment idle this long is reclaimed (the next invocation is a cold start). */
+  lambdaIdleMs: number;
 }
 
 type NumericSetting =
@@ -31,7 +35,9 @@ type NumericSetting =
   | "stopGraceMs"
   | "archiveMaxBytes"
   | "archiveMaxRatio"
-  | "archiveMaxEntries";
+  | "archiveMaxEntries"
+  | "lambdaConcurrency"
+  | "lambdaIdleMs";
 
 interface NumberRule {
   variable: string;
@@ -69,6 +75,14 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     integer: true,
     min: 1,
     fallback: DEFAULT_ARCHIVE_LIMITS.maxEntries,
+  },
+  lambdaConcurrency: { variable: "LOCAL_SAGEMAKER_LAMBDA_CONCURRENCY", integer: true, min: 1, fallback: 10 },
+  lambdaIdleMs: {
+    variable: "LOCAL_SAGEMAKER_LAMBDA_IDLE_SECONDS",
+    integer: false,
+    min: 1,
+    fallback: 300,
+    scale: 1000,
   },
 };
 
