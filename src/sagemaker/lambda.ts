@@ -8,7 +8,9 @@ import {
   InvokeCommand,
   type InvokeCommandInput,
   type Runtime,
+  UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import { zipSync } from "fflate";
 import { projectRoot } from "../project";
@@ -113,18 +115,22 @@ export class LambdaModel {
     const roleArn = this.options.roleArn ?? (await lambdaRoleArn(this.session));
     const request = buildCreateFunctionRequest(functionName, roleArn, this.options, options, lambdaTags(lab));
     await this.session.lambda.send(new CreateFunctionCommand(request));
-    const local = this.session.mode === "local";
-    await waitUntilFunctionActiveV2(
-      {
-        client: this.session.lambda,
-        minDelay: local ? 0.1 : 2,
-        maxDelay: local ? 0.5 : 10,
-        maxWaitTime: options.timeoutSeconds ?? (local ? 60 : 300),
-      },
-      { FunctionName: functionName },
-    );
+    await waitUntilFunctionActiveV2(waitConfig(this.session, options.timeoutSeconds), {
+      FunctionName: functionName,
+    });
     return new LambdaPredictor(this.session, functionName);
   }
+}
+
+/** Local functions are ready in well under a second, real ones in seconds. */
+function waitConfig(session: WorkshopSession, timeoutSeconds: number | undefined) {
+  const local = session.mode === "local";
+  return {
+    client: session.lambda,
+    minDelay: local ? 0.1 : 2,
+    maxDelay: local ? 0.5 : 10,
+    maxWaitTime: timeoutSeconds ?? (local ? 60 : 300),
+  };
 }
 
 /** What a REPORT line says of one invocation (milliseconds and MB, as Lambda writes them). */
@@ -192,6 +198,28 @@ export class LambdaPredictor<T = unknown> {
     readonly session: WorkshopSession,
     readonly functionName: string,
   ) {}
+
+  /**
+   * UpdateFunctionConfiguration, then waits until the update is done. Lambda runs the next invocations in new
+   * environments (cold starts), since the old ones ran the old configuration.
+   */
+  async updateConfiguration(changes: {
+    timeout?: number;
+    memorySize?: number;
+    environment?: Record<string, string>;
+  }): Promise<void> {
+    await this.session.lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: this.functionName,
+        ...(changes.timeout === undefined ? {} : { Timeout: changes.timeout }),
+        ...(changes.memorySize === undefined ? {} : { MemorySize: changes.memorySize }),
+        ...(changes.environment === undefined ? {} : { Environment: { Variables: changes.environment } }),
+      }),
+    );
+    await waitUntilFunctionUpdatedV2(waitConfig(this.session, undefined), {
+      FunctionName: this.functionName,
+    });
+  }
 
   /** Invokes with `data` as the JSON event; `tail` asks for the log tail (and so the REPORT figures). */
   async predict(data: unknown, options: { tail?: boolean } = {}): Promise<LambdaPrediction<T>> {

@@ -490,6 +490,26 @@ describe("invocations", () => {
     expect((await invoke(echo, { after: "error" })).FunctionError).toBeUndefined();
   });
 
+  it("loads ES module handlers (index.mjs, top-level await) and callback-style handlers", async () => {
+    const esm = await createFunction({
+      Code: {
+        ZipFile: zipOf({
+          "index.mjs":
+            "const greeting = await Promise.resolve('안녕');\nexport const handler = async (event) => ({ greeting, event });",
+        }),
+      },
+    });
+    expect((await invoke(esm, { a: 1 })).json).toEqual({ greeting: "안녕", event: { a: 1 } });
+    const callback = await createFunction({
+      Code: {
+        ZipFile: zipOf({
+          "index.js": "exports.handler = (event, context, callback) => callback(null, { via: 'callback' });",
+        }),
+      },
+    });
+    expect((await invoke(callback, {})).json).toEqual({ via: "callback" });
+  });
+
   it("reports a handler that cannot be loaded as Runtime.ImportModuleError / HandlerNotFound", async () => {
     const missing = await createFunction({ Handler: "nothere.handler" });
     const answer = await invoke(missing, {});

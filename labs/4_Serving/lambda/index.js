@@ -26,7 +26,9 @@ exports.handler = async (event) => {
   if (inputs === undefined || !texts.every((text) => typeof text === "string")) {
     return answer(400, { error: 'Send {"inputs": "리뷰"} or {"inputs": ["리뷰", ...]}.' });
   }
+  // For the lab: a handler error (X-Amz-Function-Error) and a slow call that runs into the function's Timeout.
   if (request.fail) throw new Error(`requested failure: ${request.fail}`);
+  if (request.delayMs) await new Promise((resolve) => setTimeout(resolve, request.delayMs));
   const predictions = model.classify(texts).map((p) => ({ label: p.label, score: p.score }));
   return answer(200, Array.isArray(inputs) ? predictions : predictions[0]);
 };

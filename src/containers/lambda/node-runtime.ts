@@ -71,6 +71,14 @@ export function errorDocument(error: unknown): FunctionErrorDocument {
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
+/**
+ * A real `import()`: this module is compiled to CommonJS, where TypeScript would turn `import()` into `require`,
+ * and an ES module handler (`index.mjs`, top-level await and all) needs the ESM loader.
+ */
+const importModule = new Function("specifier", "return import(specifier)") as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
+
 async function loadHandler(taskRoot: string, handlerName: string): Promise<Handler> {
   const dot = handlerName.lastIndexOf(".");
   const modulePath = dot > 0 ? handlerName.slice(0, dot) : handlerName;
@@ -85,7 +93,7 @@ async function loadHandler(taskRoot: string, handlerName: string): Promise<Handl
   }
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    loaded = file.endsWith(".mjs") ? await importModule(pathToFileURL(file).href) : require(file);
   } catch (error) {
     const document = errorDocument(error);
     if (error instanceof SyntaxError) {
