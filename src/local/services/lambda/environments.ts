@@ -208,11 +208,18 @@ export class ExecutionEnvironment {
     const lines: string[] = this.initReported ? [] : [...this.initLines];
     const initDurationMs = this.initReported ? undefined : this.initDurationMs;
     this.initReported = true;
+    // START is written with the first line after it: one append for a handler that prints nothing.
+    let unwritten = [`START RequestId: ${requestId} Version: $LATEST`];
+    lines.push(...unwritten);
     const log = (...events: string[]): void => {
       lines.push(...events);
-      this.logs.putLogLines(spec.logGroup, this.logStream, events);
+      this.logs.putLogLines(
+        spec.logGroup,
+        this.logStream,
+        unwritten.length > 0 ? [...unwritten, ...events] : events,
+      );
+      unwritten = [];
     };
-    log(`START RequestId: ${requestId} Version: $LATEST`);
     const started = performance.now();
     const outcome = await new Promise<
       { payload: string; maxMemoryMB: number } | { error: FunctionErrorDocument; maxMemoryMB?: number }

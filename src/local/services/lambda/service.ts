@@ -79,8 +79,37 @@ const conflict = (message: string): AwsError =>
 const FUNCTION_REFERENCE =
   /^(?:arn:aws[a-zA-Z-]*:lambda:)?(?:[a-z]{2}(?:-gov)?-[a-z]+-\d:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9-_.]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
 
+/** The function records: on disk, and in memory so that reading one per invocation costs nothing (write-through). */
+class FunctionRecords {
+  private readonly cache = new Map<string, StoredFunction>();
+
+  constructor(private readonly store: JsonStore<StoredFunction>) {
+    for (const record of store.list()) this.cache.set(record.configuration.FunctionName as string, record);
+  }
+
+  get(name: string): StoredFunction | undefined {
+    return this.cache.get(name);
+  }
+
+  put(name: string, record: StoredFunction): void {
+    this.store.put(name, record);
+    this.cache.set(name, record);
+  }
+
+  delete(name: string): void {
+    this.store.delete(name);
+    this.cache.delete(name);
+  }
+
+  list(): StoredFunction[] {
+    return [...this.cache.values()].sort((a, b) =>
+      (a.configuration.FunctionName as string).localeCompare(b.configuration.FunctionName as string),
+    );
+  }
+}
+
 export class LambdaService {
-  private readonly store: JsonStore<StoredFunction>;
+  private readonly store: FunctionRecords;
   private readonly codeRoot: string;
   private readonly pools = new Map<string, FunctionPool>();
   private readonly events: EventQueue;
@@ -88,7 +117,9 @@ export class LambdaService {
 
   constructor(private readonly ctx: ServiceContext) {
     const root = join(ctx.stateDir, "lambda");
-    this.store = new JsonStore<StoredFunction>(root, "functions", (name) => `Lambda function ${name}`);
+    this.store = new FunctionRecords(
+      new JsonStore<StoredFunction>(root, "functions", (name) => `Lambda function ${name}`),
+    );
     this.codeRoot = join(root, "code");
     this.events = new EventQueue(root, (event) => this.runEvent(event));
   }
@@ -443,7 +474,8 @@ export class LambdaService {
   private async layOut(name: string): Promise<void> {
     const fn = this.store.get(name);
     if (!fn) return;
-    const dir = this.revisionDir(name, fn.code.revision);
+    const { revision } = fn.code;
+    const dir = this.revisionDir(name, revision);
     let failure: { reason: string; code: string } | undefined;
     try {
       if (fn.code.imageFolder !== undefined) {
@@ -474,8 +506,8 @@ export class LambdaService {
     }
     // Deleted or changed again meanwhile: the newer request prepares its own revision.
     const current = this.store.get(name);
-    if (!current || current.code.revision !== fn.code.revision) return;
-    this.removeOtherRevisions(name, fn.code.revision);
+    if (!current || current.code.revision !== revision) return;
+    this.removeOtherRevisions(name, revision);
     const save = (record: StoredFunction) => this.store.put(name, record);
     const change = failure ? { reason: failure.reason, message: failure.code } : {};
     if (current.configuration.State === "Pending") {
