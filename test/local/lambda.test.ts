@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -649,5 +649,47 @@ describe("restarts", () => {
     const after = await invoke(name, { after: true }, { LogType: "Tail" });
     expect(after.json).toMatchObject({ echo: { after: true } });
     expect(after.log).toContain("Init Duration");
+  });
+});
+
+describe("reclamation", () => {
+  it("reclaims an idle environment: the next invocation is a cold start", async () => {
+    const idleState = mkdtempSync(join(tmpdir(), "lambda-idle-"));
+    const idle = await startLocalServer({ port: 0, stateDir: idleState, settings: { lambdaIdleMs: 200 } });
+    const client = new LambdaClient({ ...clientConfig(idle), maxAttempts: 1 });
+    try {
+      const name = "idle-fn";
+      await client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          Role: ROLE,
+          Code: { ZipFile: zipOf({ "index.js": NODE_HANDLER }) },
+        }),
+      );
+      await waitUntilFunctionActiveV2(
+        { client, minDelay: 0.05, maxDelay: 0.2, maxWaitTime: 60 },
+        { FunctionName: name },
+      );
+      const environments = (): number =>
+        (JSON.parse(readFileSync(join(idleState, "processes.json"), "utf8")) as { label: string }[]).filter(
+          (entry) => entry.label.startsWith(`Lambda environment ${name}/`),
+        ).length;
+      await client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from("{}") }));
+      expect(environments()).toBe(1);
+      for (let attempt = 0; environments() > 0 && attempt < 300; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(environments()).toBe(0);
+      const again = await client.send(
+        new InvokeCommand({ FunctionName: name, Payload: Buffer.from("{}"), LogType: "Tail" }),
+      );
+      expect(Buffer.from(again.LogResult ?? "", "base64").toString()).toContain("Init Duration");
+    } finally {
+      client.destroy();
+      await idle.close();
+      rmSync(idleState, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,8 @@ describe("local SageMaker settings", () => {
       stopGraceMs: 10_000,
       auth: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
+      lambdaConcurrency: 10,
+      lambdaIdleMs: 300_000,
     });
     const { settings } = loadSettings(
       {
@@ -25,6 +27,7 @@ describe("local SageMaker settings", () => {
         LOCAL_SAGEMAKER_MAX_INSTANCES: "12",
         LOCAL_SAGEMAKER_MAX_TRAINING_JOBS: " 3 ",
         LOCAL_SAGEMAKER_STOP_GRACE_SECONDS: "0.5",
+        LOCAL_SAGEMAKER_LAMBDA_IDLE_SECONDS: "30",
       },
       { maxTrainingJobs: 1 },
     );
@@ -33,6 +36,7 @@ describe("local SageMaker settings", () => {
       maxInstances: 12,
       maxTrainingJobs: 1,
       stopGraceMs: 500,
+      lambdaIdleMs: 30_000,
     });
   });
 
