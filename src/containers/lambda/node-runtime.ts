@@ -79,6 +79,16 @@ const importModule = new Function("specifier", "return import(specifier)") as (
   specifier: string,
 ) => Promise<Record<string, unknown>>;
 
+/** X-Amz-Client-Context is base64 JSON; what does not decode is left out rather than failing the call. */
+function parseClientContext(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(Buffer.from(text, "base64").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 async function loadHandler(taskRoot: string, handlerName: string): Promise<Handler> {
   const dot = handlerName.lastIndexOf(".");
   const modulePath = dot > 0 ? handlerName.slice(0, dot) : handlerName;
@@ -132,9 +142,7 @@ export async function initNodeFunction(taskRoot: string, handlerName: string): P
         awsRequestId: message.requestId,
         logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
         logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-        clientContext: message.clientContext
-          ? JSON.parse(Buffer.from(message.clientContext, "base64").toString())
-          : undefined,
+        clientContext: parseClientContext(message.clientContext),
         // Answers are sent when the handler settles; waiting for an empty event loop is not emulated.
         callbackWaitsForEmptyEventLoop: true,
         getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
