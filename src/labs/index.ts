@@ -2,5 +2,7 @@
  * The workshop's own plans for its labs (which script trains, on which instance, with which data), decided in one
  * place so a lab cell is the same in local and AWS mode. The SageMaker toolkit below knows nothing of them.
  */
+
+export * from "./lambda";
 export * from "./sentiment";
 export * from "./serving";

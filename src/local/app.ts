@@ -16,6 +16,8 @@ import { s3Route } from "./protocol/s3-rest";
 import { SigV4Verifier } from "./protocol/sigv4";
 import { cloudWatchOperations } from "./services/cloudwatch/binding";
 import { createServiceContext, type ServiceContext } from "./services/context";
+import { lambdaOperations } from "./services/lambda/binding";
+import { LambdaService } from "./services/lambda/service";
 import { logsOperations } from "./services/logs/binding";
 import { runtimeOperations } from "./services/runtime/binding";
 import { SageMakerService } from "./services/sagemaker";
@@ -77,6 +79,13 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     queryCompatible: { missingCode: "MissingRequiredParameterException" },
     serviceName: "Local CloudWatch",
   };
+  const lambda = new LambdaService(context);
+  const lambdaService = restJsonService({
+    model: MODELS.lambda,
+    operations: lambdaOperations(lambda),
+    validationCode: "ValidationException",
+    serviceName: "Local Lambda",
+  });
   const router = new Router(
     [
       adminRoute({
@@ -111,8 +120,9 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       rpcV2CborRoute([cloudwatch], gate),
       // SageMaker Runtime signs as "sagemaker" too: JSON requests carry a target, its REST requests do not.
       restJsonRoute(runtime, "sagemaker", gate),
+      restJsonRoute(lambdaService, "lambda", gate),
       queryRoute([{ ...cloudwatch, missingCode: cloudwatch.queryCompatible.missingCode }], gate),
-      unknownServiceRoute(["sagemaker", "logs", "monitoring"]),
+      unknownServiceRoute(["sagemaker", "logs", "monitoring", "lambda"]),
       s3Route(context.s3, { region: context.region }, gate),
     ],
     gate,
@@ -131,10 +141,11 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       }
       await sagemaker.start();
       context.cloudwatch.start();
+      lambda.start();
     },
     async stop() {
       try {
-        await sagemaker.stop();
+        await Promise.all([sagemaker.stop(), lambda.stop()]);
       } finally {
         context.cloudwatch.stop();
       }

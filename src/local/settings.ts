@@ -34,6 +34,10 @@ export interface LocalSettings {
    * so a workshop's alarms act within seconds; 1 is AWS's pace.
    */
   alarmTimeScale: number;
+  /** Execution environments one Lambda function may run at once (its concurrency); past it, TooManyRequests. */
+  lambdaConcurrency: number;
+  /** A Lambda environment idle this long is reclaimed (the next invocation is a cold start). */
+  lambdaIdleMs: number;
 }
 
 type NumericSetting =
@@ -46,7 +50,9 @@ type NumericSetting =
   | "archiveMaxRatio"
   | "archiveMaxEntries"
   | "metricsRetentionMs"
-  | "alarmTimeScale";
+  | "alarmTimeScale"
+  | "lambdaConcurrency"
+  | "lambdaIdleMs";
 
 interface NumberRule {
   variable: string;
@@ -101,6 +107,14 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
     scale: 3_600_000,
   },
   alarmTimeScale: { variable: "LOCAL_SAGEMAKER_ALARM_TIME_SCALE", integer: false, min: 0.001, fallback: 1 },
+  lambdaConcurrency: { variable: "LOCAL_SAGEMAKER_LAMBDA_CONCURRENCY", integer: true, min: 1, fallback: 10 },
+  lambdaIdleMs: {
+    variable: "LOCAL_SAGEMAKER_LAMBDA_IDLE_SECONDS",
+    integer: false,
+    min: 1,
+    fallback: 300,
+    scale: 1000,
+  },
 };
 
 const AUTH_VARIABLE = "LOCAL_SAGEMAKER_AUTH";

@@ -1,3 +1,4 @@
+import { GetFunctionCommand, paginateListFunctions } from "@aws-sdk/client-lambda";
 import {
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
@@ -16,6 +17,7 @@ import {
   type Tag,
   waitUntilEndpointDeleted,
 } from "@aws-sdk/client-sagemaker";
+import { deleteLambda } from "./lambda";
 import { endpointWaitConfig } from "./model";
 import { LAB_TAG_KEY, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
 import type { WorkshopSession } from "./session";
@@ -25,8 +27,9 @@ const isGone = (error: unknown): boolean =>
   /could not find|does not exist|not found/i.test((error as Error).message ?? "") ||
   (error as Error).name === "ResourceNotFound";
 
-/** Local SageMaker may not serve every kind of resource: a kind it does not serve has nothing to clean up. */
-const isUnsupported = (error: unknown): boolean => (error as Error).name === "UnknownOperationException";
+/** Local SageMaker may not serve every kind of resource (or service): a kind it does not serve has nothing to clean up. */
+const isUnsupported = (error: unknown): boolean =>
+  ["UnknownOperationException", "UnknownServiceException"].includes((error as Error).name);
 
 async function ignoreGone<T>(action: Promise<T>): Promise<T | undefined> {
   try {
@@ -59,6 +62,7 @@ export interface DeletedResources {
   models: string[];
   stoppedTrainingJobs: string[];
   stoppedTransformJobs: string[];
+  lambdaFunctions: string[];
 }
 
 const empty = (): DeletedResources => ({
@@ -67,6 +71,7 @@ const empty = (): DeletedResources => ({
   models: [],
   stoppedTrainingJobs: [],
   stoppedTransformJobs: [],
+  lambdaFunctions: [],
 });
 
 /** Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped. */
@@ -136,7 +141,8 @@ export interface CleanupOptions {
 
 /**
  * Deletes everything the workshop created that still costs or occupies something: endpoints (then their
- * configs and models), leftover endpoint configs and models, and stops running training and transform jobs.
+ * configs and models), leftover endpoint configs and models, Lambda functions, and stops running training and
+ * transform jobs.
  * Only resources carrying the workshop tag are touched, so other work in the account is safe.
  * S3 objects (artifacts later labs reuse) are left in place.
  */
@@ -145,14 +151,16 @@ export async function cleanupWorkshopResources(
   options: CleanupOptions = {},
 ): Promise<DeletedResources> {
   const { sagemaker } = session;
-  const ours = async (arn: string): Promise<boolean> => {
-    const tags = await ignoreGone(tagsOf(sagemaker, arn));
-    if (!tags) return false;
+  const tagged = (tags: Tag[]): boolean => {
     const has = (key: string, value: string) => tags.some((tag) => tag.Key === key && tag.Value === value);
     return (
       has(WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE) &&
       (options.lab === undefined || has(LAB_TAG_KEY, options.lab))
     );
+  };
+  const ours = async (arn: string): Promise<boolean> => {
+    const tags = await ignoreGone(tagsOf(sagemaker, arn));
+    return tags !== undefined && tagged(tags);
   };
   const deleted = empty();
 
@@ -208,6 +216,19 @@ export async function cleanupWorkshopResources(
     if (!(await ours(job.arn))) continue;
     await ignoreGone(sagemaker.send(new StopTransformJobCommand({ TransformJobName: job.name })));
     deleted.stoppedTransformJobs.push(job.name);
+  }
+
+  // Lambda lists no tags: GetFunction has them.
+  const functions = await listAll(paginateListFunctions({ client: session.lambda }, {}), (page) =>
+    (page.Functions ?? []).map((f) => ({ name: f.FunctionName, arn: f.FunctionArn })),
+  );
+  for (const fn of functions) {
+    const described = await ignoreGone(
+      session.lambda.send(new GetFunctionCommand({ FunctionName: fn.name })),
+    );
+    const tags = Object.entries(described?.Tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+    if (!described || !tagged(tags)) continue;
+    if (await deleteLambda(session, fn.name)) deleted.lambdaFunctions.push(fn.name);
   }
 
   if (options.verbose !== false) {

@@ -10,6 +10,8 @@ export interface WorkshopConfig {
   region: string;
   /** Execution role the training jobs and models assume. Locally a fixed placeholder ARN. */
   roleArn?: string;
+  /** AWS mode: the execution role Lambda functions assume (lab 4.4). */
+  lambdaRoleArn?: string;
   /** Overrides the default bucket `sagemaker-<region>-<account>`. */
   bucket?: string;
   /** AWS mode only: the user agreed that cells may create billable resources. Always true locally. */
@@ -25,6 +27,7 @@ interface ConfigFile {
   mode?: string;
   region?: string;
   roleArn?: string;
+  lambdaRoleArn?: string;
   bucket?: string;
   confirmCosts?: boolean;
   localPort?: number;
@@ -72,7 +75,7 @@ function parseMode(value: string, source: string): WorkshopMode {
 
 /**
  * Reads the workshop settings. Environment variables win over the config file:
- * SM_MODE (local|aws), AWS_REGION / AWS_DEFAULT_REGION, SM_ROLE_ARN, SM_BUCKET, SM_CONFIRM_COSTS,
+ * SM_MODE (local|aws), AWS_REGION / AWS_DEFAULT_REGION, SM_ROLE_ARN, SM_LAMBDA_ROLE_ARN, SM_BUCKET, SM_CONFIRM_COSTS,
  * LOCAL_SAGEMAKER_PORT, and SM_CONFIG_FILE (default `.work/config.json`).
  * Local mode ignores the region and role: the session takes them from the local SageMaker it attaches to.
  */
@@ -110,15 +113,22 @@ export function loadWorkshopConfig(env: NodeJS.ProcessEnv = process.env): Worksh
   }
 
   const roleArn = env.SM_ROLE_ARN || file.roleArn;
-  if (roleArn !== undefined && !ROLE_ARN_PATTERN.test(roleArn)) {
-    throw new WorkshopConfigError(
-      `The execution role "${roleArn}" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>).`,
-    );
+  const lambdaRoleArn = env.SM_LAMBDA_ROLE_ARN || file.lambdaRoleArn;
+  for (const [what, arn] of [
+    ["execution role", roleArn],
+    ["Lambda execution role", lambdaRoleArn],
+  ] as const) {
+    if (arn !== undefined && !ROLE_ARN_PATTERN.test(arn)) {
+      throw new WorkshopConfigError(
+        `The ${what} "${arn}" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>).`,
+      );
+    }
   }
   return {
     mode,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || file.region || DEFAULT_AWS_REGION,
     roleArn,
+    lambdaRoleArn,
     bucket: env.SM_BUCKET || file.bucket,
     confirmCosts: truthy(env.SM_CONFIRM_COSTS) ?? file.confirmCosts === true,
     configFile: fileNote,
@@ -132,5 +142,15 @@ export function requireRoleArn(config: WorkshopConfig): string {
     "AWS mode needs a SageMaker execution role: set SM_ROLE_ARN=arn:aws:iam::<account>:role/<name> " +
       `or put {"roleArn": "..."} in ${config.configFile ?? defaultConfigFile()}. ` +
       "The role needs AmazonSageMakerFullAccess and access to the workshop bucket.",
+  );
+}
+
+/** The role Lambda functions assume in AWS mode, or an error that says where to put one. */
+export function requireLambdaRoleArn(config: WorkshopConfig): string {
+  if (config.lambdaRoleArn) return config.lambdaRoleArn;
+  throw new WorkshopConfigError(
+    "AWS mode needs an execution role for Lambda functions: set SM_LAMBDA_ROLE_ARN=arn:aws:iam::<account>:role/<name> " +
+      `or put {"lambdaRoleArn": "..."} in ${config.configFile ?? defaultConfigFile()}. ` +
+      "The role must trust lambda.amazonaws.com; AWSLambdaBasicExecutionRole is enough for lab 4.4.",
   );
 }

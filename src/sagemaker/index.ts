@@ -5,6 +5,7 @@ export * from "./config";
 export * from "./cost";
 export * from "./estimator";
 export * from "./image-uris";
+export * from "./lambda";
 export {
   ensureLocalSageMaker,
   type LocalSageMakerHealth,

@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
   type CreateBucketCommandInput,
@@ -18,7 +19,7 @@ import {
 import { assertCostConsent } from "./cost";
 import { ensureLocalSageMaker, localCredentials, localSageMakerHealth } from "./local-launcher";
 
-/** Everything a lab needs to talk to SageMaker: the four SDK clients, the bucket, the role. */
+/** Everything a lab needs to talk to SageMaker: the SDK clients, the bucket, the role. */
 export interface WorkshopSession {
   readonly config: WorkshopConfig;
   readonly mode: WorkshopMode;
@@ -29,6 +30,8 @@ export interface WorkshopSession {
   readonly runtime: SageMakerRuntimeClient;
   readonly s3: S3Client;
   readonly logs: CloudWatchLogsClient;
+  /** Lambda (local Lambda on the same server in local mode). */
+  readonly lambda: LambdaClient;
   /** The execution role ARN (a clear error in AWS mode when none is configured). */
   roleArn(): string;
   accountId(): Promise<string>;
@@ -55,6 +58,7 @@ export function createClients(settings: ClientSettings) {
     // Local SageMaker serves S3 path-style on its one port (there is no bucket.host DNS on 127.0.0.1).
     s3: new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }),
     logs: new CloudWatchLogsClient(settings),
+    lambda: new LambdaClient(settings),
   };
 }
 

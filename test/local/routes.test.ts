@@ -143,15 +143,15 @@ describe("the route table", () => {
   });
 
   it("answers a service nobody serves in the format its request suggests, naming it", async () => {
-    const lambda = await signedRequest(server.url, {
-      service: "lambda",
-      path: "/2015-03-31/functions",
-      headers: { "content-type": "application/json" },
+    const json = await signedRequest(server.url, {
+      service: "sqs",
+      path: "/",
+      headers: { "content-type": "application/x-amz-json-1.0" },
       body: "{}",
     });
-    expect(lambda.status).toBe(400);
-    expect(lambda.headers["x-amzn-errortype"]).toBe("UnknownServiceException");
-    expect(JSON.parse(lambda.text).message).toMatch(/does not serve the service "lambda"/);
+    expect(json.status).toBe(400);
+    expect(json.headers["x-amzn-errortype"]).toBe("UnknownServiceException");
+    expect(JSON.parse(json.text).message).toMatch(/does not serve the service "sqs"/);
     const query = await signedRequest(server.url, {
       service: "sqs",
       path: "/",

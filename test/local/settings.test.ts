@@ -22,6 +22,8 @@ describe("local SageMaker settings", () => {
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
       metricsRetentionMs: 24 * 3_600_000,
       alarmTimeScale: 1,
+      lambdaConcurrency: 10,
+      lambdaIdleMs: 300_000,
     });
     const { settings } = loadSettings(
       {
@@ -30,6 +32,7 @@ describe("local SageMaker settings", () => {
         LOCAL_SAGEMAKER_MAX_TRAINING_JOBS: " 3 ",
         LOCAL_SAGEMAKER_STOP_GRACE_SECONDS: "0.5",
         LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: "5",
+        LOCAL_SAGEMAKER_LAMBDA_IDLE_SECONDS: "30",
       },
       { maxTrainingJobs: 1 },
     );
@@ -39,6 +42,7 @@ describe("local SageMaker settings", () => {
       maxTrainingJobs: 1,
       stopGraceMs: 500,
       serverlessIdleMs: 5_000,
+      lambdaIdleMs: 30_000,
     });
   });
 

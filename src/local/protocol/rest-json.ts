@@ -138,6 +138,16 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
 
   const badInput = (message: string): AwsError => new AwsError(spec.validationCode, message);
 
+  // Error members bound to headers (Lambda's TooManyRequestsException carries `Retry-After`), by error code.
+  const errorHeaders = new Map<string, [string, string][]>();
+  for (const [name, shape] of Object.entries(model.shapes)) {
+    if (shape.type !== "structure" || !shape.error) continue;
+    const bound = Object.entries(shape.members).flatMap(([member, binding]): [string, string][] =>
+      binding.location === "header" ? [[member, binding.name as string]] : [],
+    );
+    if (bound.length > 0) errorHeaders.set(name, bound);
+  }
+
   function decodeLabel(value: string, name: string): string {
     if (!value.includes("%")) return value;
     try {
@@ -299,17 +309,30 @@ export function restJsonService(spec: RestJsonServiceSpec): RestJsonService {
         >;
         writeOutput(found.operation, output ?? {}, res, requestId);
       } catch (error) {
-        sendRestJsonError(res, toAwsError(error), requestId);
+        const failure = toAwsError(error);
+        sendRestJsonError(res, failure, requestId, errorHeaders.get(failure.code));
       }
     },
   };
 }
 
-export function sendRestJsonError(res: ServerResponse, error: AwsError, requestId: string): void {
-  const body = { ...error.fields, message: error.message };
-  sendBody(res, error.status, Buffer.from(serializeJson(body)), {
+/** `headerMembers` ([member, header name]) are the error's fields that its shape binds to headers, not the body. */
+export function sendRestJsonError(
+  res: ServerResponse,
+  error: AwsError,
+  requestId: string,
+  headerMembers: readonly [string, string][] = [],
+): void {
+  const body: Record<string, unknown> = { ...error.fields, message: error.message };
+  const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "x-amzn-errortype": error.code,
     "x-amzn-RequestId": requestId,
-  });
+  };
+  for (const [member, name] of headerMembers) {
+    if (body[member] === undefined) continue;
+    headers[name] = String(body[member]);
+    delete body[member];
+  }
+  sendBody(res, error.status, Buffer.from(serializeJson(body)), headers);
 }
