@@ -15,7 +15,9 @@ export {
 } from "./local-launcher";
 export * from "./logs";
 export * from "./model";
+export * from "./multi-data-model";
 export * from "./naming";
+export * from "./pipeline-model";
 export * from "./predictor";
 export * from "./s3";
 export * from "./serializers";

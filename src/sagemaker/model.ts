@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type AsyncInferenceConfig,
+  type ContainerDefinition,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
@@ -89,14 +90,21 @@ export function buildCreateModelRequest(
   return {
     ModelName: assertSageMakerName(name, "model"),
     ExecutionRoleArn: roleArn,
-    PrimaryContainer: {
-      Image: options.imageUri,
-      ...(options.modelData ? { ModelDataUrl: options.modelData } : {}),
-      ...(options.environment && Object.keys(options.environment).length
-        ? { Environment: options.environment }
-        : {}),
-    },
+    PrimaryContainer: containerOf(options),
     Tags: tags,
+  };
+}
+
+/** One container definition: image, artifact (when there is one) and environment (when not empty). */
+export function containerOf(
+  options: Pick<ModelOptions, "imageUri" | "modelData" | "environment">,
+): ContainerDefinition {
+  return {
+    Image: options.imageUri,
+    ...(options.modelData ? { ModelDataUrl: options.modelData } : {}),
+    ...(options.environment && Object.keys(options.environment).length
+      ? { Environment: options.environment }
+      : {}),
   };
 }
 
@@ -249,28 +257,42 @@ export async function waitForEndpoint(
   );
 }
 
-/** A model definition (image + artifact + environment), like the Python SDK's Model. */
-export class SageMakerModel {
-  readonly options: ModelOptions;
+/** What every kind of model shares: its name, the lab and tags its resources carry, and the role it runs as. */
+export interface ModelIdentity {
+  name?: string;
+  lab?: string;
+  tags?: Tag[];
+  roleArn?: string;
+}
+
+/**
+ * Something CreateModel makes and an endpoint serves: one container (SageMakerModel), several in sequence
+ * (PipelineModel), or a prefix of archives (MultiDataModel). Each kind says what its CreateModel request is;
+ * creating, deploying and naming are the same for all.
+ */
+export abstract class DeployableModel {
   /** Set once CreateModel succeeded. */
   modelName?: string;
 
   constructor(
     readonly session: WorkshopSession,
-    options: ModelOptions,
-  ) {
-    this.options = options;
-  }
+    readonly identity: ModelIdentity,
+  ) {}
+
+  /** The CreateModel request for this kind of model. */
+  protected abstract modelRequest(name: string, roleArn: string, tags: Tag[]): CreateModelCommandInput;
+
+  /** What the generated model and endpoint names start with. */
+  protected abstract baseName(): string;
 
   /** Sends CreateModel once; later calls reuse the model. */
   async create(): Promise<string> {
     if (this.modelName) return this.modelName;
-    const name = this.options.name ?? uniqueName(baseName(this.options));
-    const request = buildCreateModelRequest(
+    const name = this.identity.name ?? uniqueName(this.baseName());
+    const request = this.modelRequest(
       name,
-      this.options.roleArn ?? this.session.roleArn(),
-      this.options,
-      workshopTags(this.options.lab, this.options.tags),
+      this.identity.roleArn ?? this.session.roleArn(),
+      workshopTags(this.identity.lab, this.identity.tags),
     );
     await this.session.sagemaker.send(new CreateModelCommand(request));
     this.modelName = name;
@@ -287,14 +309,14 @@ export class SageMakerModel {
   ): Promise<AsyncPredictor>;
   async deploy(options: DeployOptions): Promise<Predictor>;
   async deploy(options: DeployOptions): Promise<Predictor | AsyncPredictor> {
-    const endpointName = options.endpointName ?? uniqueName(baseName(this.options));
+    const endpointName = options.endpointName ?? uniqueName(this.baseName());
     assertSageMakerName(endpointName, "endpoint");
     placementOf(options);
     assertCostConsent(this.session.config, `endpoint ${endpointName} (${billingOf(options)})`);
     const asyncConfig =
       options.asyncInferenceConfig &&
       (await this.resolveAsyncPaths(endpointName, options.asyncInferenceConfig));
-    const tags = workshopTags(this.options.lab, this.options.tags);
+    const tags = workshopTags(this.identity.lab, this.identity.tags);
     const modelName = await this.create();
     await this.session.sagemaker.send(
       new CreateEndpointConfigCommand(
@@ -325,6 +347,29 @@ export class SageMakerModel {
       outputPath: config.outputPath ?? s3Uri(bucket as string, "async-endpoint-outputs", endpointName),
       failurePath: config.failurePath ?? s3Uri(bucket as string, "async-endpoint-failures", endpointName),
     };
+  }
+}
+
+/** A model definition (image + artifact + environment), like the Python SDK's Model. */
+export class SageMakerModel extends DeployableModel {
+  constructor(
+    session: WorkshopSession,
+    readonly options: ModelOptions,
+  ) {
+    super(session, options);
+  }
+
+  /** This model as one container of a CreateModel request (a PipelineModel lists several). */
+  containerDefinition(): ContainerDefinition {
+    return containerOf(this.options);
+  }
+
+  protected modelRequest(name: string, roleArn: string, tags: Tag[]): CreateModelCommandInput {
+    return buildCreateModelRequest(name, roleArn, this.options, tags);
+  }
+
+  protected baseName(): string {
+    return baseName(this.options);
   }
 }
 

@@ -15,6 +15,10 @@ import type { WorkshopSession } from "./session";
 
 export interface PredictOptions {
   targetVariant?: string;
+  /** A multi-model endpoint's model: the archive's key under its prefix (`model-a.tar.gz`). */
+  targetModel?: string;
+  /** A multi-container endpoint with direct invocation: the container's ContainerHostname. */
+  targetContainerHostname?: string;
   customAttributes?: string;
   inferenceId?: string;
   /** Override the serializer's Content-Type / the deserializer's Accept for one call. */
@@ -98,6 +102,8 @@ export class Predictor<T = unknown> {
       ContentType: options.contentType ?? this.serializer.contentType,
       Accept: options.accept ?? this.deserializer.accept,
       TargetVariant: options.targetVariant,
+      TargetModel: options.targetModel,
+      TargetContainerHostname: options.targetContainerHostname,
       CustomAttributes: options.customAttributes,
       InferenceId: options.inferenceId,
     };

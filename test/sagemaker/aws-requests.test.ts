@@ -17,7 +17,9 @@ import {
   buildEndpointConfigRequest,
   HuggingFaceModel,
 } from "../../src/sagemaker/model";
+import { buildMultiModelRequest } from "../../src/sagemaker/multi-data-model";
 import { workshopTags } from "../../src/sagemaker/naming";
+import { buildPipelineModelRequest } from "../../src/sagemaker/pipeline-model";
 import { Predictor } from "../../src/sagemaker/predictor";
 import { jsonLinesSerializer } from "../../src/sagemaker/serializers";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
@@ -197,6 +199,36 @@ describe("AWS-mode requests", () => {
     expect(() =>
       buildEndpointConfigRequest("x", "m", { instanceType: "ml.m5.xlarge", serverlessConfig: {} }, []),
     ).toThrow(/not both/);
+  });
+
+  it("pipeline and multi-model deployments build valid CreateModel requests", async () => {
+    const session = await createSession({ config: awsConfig(true) });
+    const step = (key: string) =>
+      new HuggingFaceModel(session, { modelData: `s3://b/${key}/model.tar.gz`, environment: { STEP: key } });
+    const pipeline = buildPipelineModelRequest(
+      "koelectra-pipeline",
+      ROLE,
+      ["pre", "model", "post"].map((key) => step(key).containerDefinition()),
+      ["pre", "model", "post"],
+      [],
+    );
+    expect(() => validateSageMakerInput("CreateModel", pipeline)).not.toThrow();
+    expect(pipeline.Containers?.map((c) => [c.ContainerHostname, c.ModelDataUrl])).toEqual([
+      ["pre", "s3://b/pre/model.tar.gz"],
+      ["model", "s3://b/model/model.tar.gz"],
+      ["post", "s3://b/post/model.tar.gz"],
+    ]);
+    expect(pipeline.InferenceExecutionConfig).toEqual({ Mode: "Serial" });
+    expect(() =>
+      buildPipelineModelRequest("x", ROLE, [step("a").containerDefinition()], undefined, []),
+    ).toThrow(/2 to 15 containers/);
+    const multi = buildMultiModelRequest("koelectra-mme", ROLE, step("any"), "s3://b/mme", []);
+    expect(() => validateSageMakerInput("CreateModel", multi)).not.toThrow();
+    expect(multi.PrimaryContainer).toMatchObject({
+      Mode: "MultiModel",
+      ModelDataUrl: "s3://b/mme/",
+      Environment: { STEP: "any" },
+    });
   });
 
   it("InvokeEndpointAsync requests name the input in S3 and the limits", async () => {

@@ -13,6 +13,8 @@ import {
 import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
 import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/sagemaker/local-launcher";
 import { HuggingFaceModel } from "../../src/sagemaker/model";
+import { MultiDataModel } from "../../src/sagemaker/multi-data-model";
+import { PipelineModel } from "../../src/sagemaker/pipeline-model";
 import { s3Uri } from "../../src/sagemaker/s3";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 import { KEYWORD_MODEL, modelArchive } from "../local/hosting-fixtures";
@@ -140,5 +142,64 @@ describe("serverless deploy()", () => {
     const warm = await predictor.predict({ inputs: "최고" });
     expect(cold.result).toEqual([{ label: "positive", score: 0.9 }]);
     expect(cold.latencyMs).toBeGreaterThan(warm.latencyMs);
+  });
+});
+
+/** A step of a pipeline that says who it is and wraps what it received. */
+const STEP = (name: string) => `
+export function modelFn() { return null; }
+export function transformFn(_model: unknown, body: string) {
+  return { body: JSON.stringify({ step: ${JSON.stringify(name)}, received: JSON.parse(body) }), contentType: "application/json" };
+}
+`;
+
+async function upload(key: string, files: Record<string, string>): Promise<string> {
+  const bucket = await session.defaultBucket();
+  await session.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await modelArchive(files) }));
+  return s3Uri(bucket, key);
+}
+
+describe("PipelineModel", () => {
+  it("deploys its models' containers in sequence and answers through all of them", async () => {
+    const models = await Promise.all(
+      ["pre", "post"].map(
+        async (name) =>
+          new HuggingFaceModel(session, {
+            modelData: await upload(`patterns/${name}.tar.gz`, { "code/inference.ts": STEP(name) }),
+          }),
+      ),
+    );
+    const pipeline = new PipelineModel(session, { models, hostnames: ["pre", "post"], lab: "patterns" });
+    const predictor = await pipeline.deploy({ instanceType: "ml.m5.large", onStatus: () => {} });
+    const { result } = await predictor.predict({ inputs: "ㅋㅋ" });
+    expect(result).toEqual({ step: "post", received: { step: "pre", received: { inputs: "ㅋㅋ" } } });
+  });
+});
+
+describe("MultiDataModel", () => {
+  it("adds archives under its prefix, lists them, and serves each by TargetModel", async () => {
+    const bucket = await session.bucketName();
+    const mme = new MultiDataModel(session, {
+      modelDataPrefix: s3Uri(bucket, "patterns", "mme"),
+      model: model(),
+      lab: "patterns",
+    });
+    expect(
+      await mme.addModel(
+        await upload("patterns/one/model.tar.gz", { "code/inference.ts": STEP("one") }),
+        "one.tar.gz",
+      ),
+    ).toBe("one.tar.gz");
+    await mme.addModel(modelData, "keyword.tar.gz");
+    expect((await mme.listModels()).sort()).toEqual(["keyword.tar.gz", "one.tar.gz"]);
+    const predictor = await mme.deploy({ instanceType: "ml.m5.large", onStatus: () => {} });
+    expect((await predictor.predict({ inputs: "최고" }, { targetModel: "keyword.tar.gz" })).result).toEqual([
+      { label: "positive", score: 0.9 },
+    ]);
+    expect((await predictor.predict({ inputs: "x" }, { targetModel: "one.tar.gz" })).result).toEqual({
+      step: "one",
+      received: { inputs: "x" },
+    });
+    await expect(mme.addModel(modelData, "not-an-archive")).rejects.toThrow(/ends with \.tar\.gz/);
   });
 });
