@@ -51,6 +51,9 @@ export const SENTIMENT_METRICS: MetricDefinition[] = ["accuracy", "f1", "loss"].
 
 const LABEL_NAMES = { "0": "negative", "1": "positive" };
 
+/** The label each data value gets in both modes (train.ts and train.py name them alike): "1" → "positive". */
+export const SENTIMENT_LABELS: Readonly<Record<string, string>> = LABEL_NAMES;
+
 export function sentimentTrainingPlan(
   session: WorkshopSession,
   options: { quick: boolean },
@@ -108,6 +111,21 @@ export const servingInstanceType = (_session: WorkshopSession): string => "ml.m5
 
 export function servingCostNotice(session: WorkshopSession, what = "real-time endpoint"): string {
   return costNotice(session.config, [{ what, instanceType: servingInstanceType(session) }]);
+}
+
+/**
+ * The cost notice before a lab's batch transform jobs: each runs on one serving instance and bills only while it
+ * runs (the Python workshops' 50,000-review job took about 15 minutes, instance start included).
+ */
+export function transformCostNotice(session: WorkshopSession, jobs: number, hoursEach = 0.25): string {
+  return costNotice(session.config, [
+    {
+      what: `${jobs} batch transform job${jobs === 1 ? "" : "s"} (one instance each, billed while it runs)`,
+      instanceType: servingInstanceType(session),
+      instanceCount: jobs,
+      hours: hoursEach,
+    },
+  ]);
 }
 
 /**

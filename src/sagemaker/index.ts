@@ -18,3 +18,4 @@ export * from "./predictor";
 export * from "./s3";
 export * from "./serializers";
 export * from "./session";
+export * from "./transformer";

@@ -21,6 +21,7 @@ import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
 import { Predictor, type PredictorOptions } from "./predictor";
 import { downloadFile, parseS3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
+import { Transformer, type TransformerOptions } from "./transformer";
 
 export interface ModelOptions {
   imageUri: string;
@@ -206,6 +207,18 @@ export class SageMakerModel {
     );
     if (options.wait !== false) await waitForEndpoint(this.session, endpointName, options);
     return new Predictor(this.session, endpointName, options);
+  }
+
+  /**
+   * A Transformer that runs batch transform jobs on this model (created with the first job), like the Python SDK's
+   * `model.transformer(...)`; its jobs carry the model's lab and tags unless the options give their own.
+   */
+  transformer(options: TransformerOptions): Transformer {
+    return new Transformer(this.session, this, {
+      lab: this.options.lab,
+      tags: this.options.tags,
+      ...options,
+    });
   }
 }
 
