@@ -16,6 +16,7 @@ import {
   type TrainingResult,
 } from "../sagemaker/estimator";
 import { huggingFaceImageUri } from "../sagemaker/image-uris";
+import { repackModelWithCode } from "../sagemaker/model";
 import { downloadFile, s3ObjectExists, s3Uri, uploadFile } from "../sagemaker/s3";
 import type { WorkshopSession } from "../sagemaker/session";
 
@@ -126,6 +127,20 @@ export function transformCostNotice(session: WorkshopSession, jobs: number, hour
       hours: hoursEach,
     },
   ]);
+}
+
+/** `labs/4_Serving/code`: the JSON Lines handler the Hugging Face inference DLC needs for MultiRecord jobs. */
+export const batchHandlerDir = (): string => join(workshopRoot(), "labs", "4_Serving", "code");
+
+/**
+ * The artifact lab 4.2's transform jobs run: locally the trained one as it is (the built-in inference server reads
+ * JSON Lines); on AWS the same artifact with `code/inference.py`, because the HF inference toolkit has no JSON Lines
+ * decoder and MultiRecord mini-batches are JSON Lines (huggingface/notebooks#227).
+ */
+export async function batchTransformModelData(session: WorkshopSession, modelData: string): Promise<string> {
+  if (session.mode === "local") return modelData;
+  const target = s3Uri(await session.defaultBucket(), "nsmc-batch", "model", "model.tar.gz");
+  return repackModelWithCode(session, modelData, batchHandlerDir(), target);
 }
 
 /**

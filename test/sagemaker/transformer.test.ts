@@ -1,10 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ListTagsCommand } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { transformCostNotice } from "../../src/labs";
+import { batchHandlerDir, transformCostNotice } from "../../src/labs";
 import { readInput } from "../../src/local/protocol/model";
 import { MODELS } from "../../src/local/protocol/models";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
@@ -163,6 +164,43 @@ function spec() {
     tags: [],
   };
 }
+
+const hasPython = spawnSync("python3", ["--version"]).status === 0;
+
+describe.skipIf(!hasPython)("labs/4_Serving/code/inference.py, the AWS-mode JSON Lines handler", () => {
+  const call = (code: string) =>
+    spawnSync("python3", ["-B", "-c", `import json, inference\n${code}`], {
+      cwd: batchHandlerDir(),
+      encoding: "utf8",
+    });
+
+  it("reads a MultiRecord mini-batch of JSON Lines (records or filtered texts) and answers one line per record", () => {
+    expect(resolve(batchHandlerDir())).toBe(resolve(__dirname, "../../labs/4_Serving/code"));
+    const decoded = call(
+      'print(json.dumps(inference.input_fn(b\'{"inputs": "\\uc88b\\uc544\\uc694"}\\n\\n"\\ubcc4\\ub85c"\\n\', "application/jsonlines; charset=utf-8"), ensure_ascii=False))',
+    );
+    expect(decoded.stderr).toBe("");
+    expect(JSON.parse(decoded.stdout)).toEqual({ inputs: ["좋아요", "별로"] });
+    const encoded = call(
+      'print(inference.output_fn([{"label": "positive", "score": 0.9}, {"label": "negative", "score": 0.8}], "application/jsonlines"))',
+    );
+    expect(
+      encoded.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { label: "positive", score: 0.9 },
+      { label: "negative", score: 0.8 },
+    ]);
+  });
+
+  it("leaves other content types to the toolkit (not installed here: the import is what fails)", () => {
+    expect(call('inference.input_fn(b"{}", "application/json")').stderr).toContain(
+      "No module named 'sagemaker_huggingface_inference_toolkit'",
+    );
+  });
+});
 
 describe("reading the output", () => {
   it("parses JSON Lines and Line-assembled JSON per line, CSV per row", () => {
