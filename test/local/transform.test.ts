@@ -70,7 +70,7 @@ export function modelFn() { return {}; }
 export function transformFn(model: unknown, body: string) {
   return { body: body.split("\\n").filter((l) => l).map((l) => (l.includes("좋") ? "positive,0.9" : "negative,0.1")).join("\\n"), contentType: "text/csv" };
 }`,
-  /** Holds each request until three are in flight (or a second passes) and reports the most it saw at once. */
+  /** Holds each request until three are in flight (or five seconds pass) and reports the most it saw at once. */
   concurrency: `
 let inFlight = 0;
 let most = 0;
@@ -79,7 +79,7 @@ export async function transformFn(model: unknown, body: string) {
   inFlight++;
   most = Math.max(most, inFlight);
   const started = Date.now();
-  while (inFlight < 3 && most < 3 && Date.now() - started < 1000) await new Promise((r) => setTimeout(r, 5));
+  while (inFlight < 3 && most < 3 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
   inFlight--;
   return JSON.stringify({ echo: body, most });

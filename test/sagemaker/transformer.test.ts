@@ -300,6 +300,7 @@ describe("the Transformer against local SageMaker", () => {
       onLog: (line) => logs.push(line.message),
     });
     expect(result.status).toBe("Completed");
+    // A job is InProgress for at least as long as its container takes to start, so the first poll sees it.
     expect(statuses).toEqual(["InProgress", "Completed"]);
     expect(logs.some((line) => line.includes("[sagemaker logs]") && line.includes("3 records done"))).toBe(
       true,

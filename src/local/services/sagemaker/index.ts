@@ -5,9 +5,9 @@ import { TrainingJobs } from "./training/jobs";
 import { TransformJobs } from "./transform/jobs";
 
 /**
- * The SageMaker control plane of local SageMaker: training, hosting, batch transform and tags. Each part is a typed API (methods
- * named after the operations, taking the AWS SDK's input types); `binding.ts` maps the wire's operation names to
- * them, and other services call them directly.
+ * The SageMaker control plane of local SageMaker: training, hosting, batch transform and tags. Each part is a
+ * typed API (methods named after the operations, taking the AWS SDK's input types); `binding.ts` maps the wire's
+ * operation names to them, and other services call them directly.
  */
 export class SageMakerService {
   readonly tags: SageMakerTags;

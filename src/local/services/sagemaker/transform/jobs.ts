@@ -124,7 +124,7 @@ export class TransformJobs {
   private require(name: string | undefined): StoredTransformJob {
     const job = name === undefined ? undefined : this.store.get(storeKey(name));
     if (!job) {
-      // DescribeTransformJob and StopTransformJob model ResourceNotFound (most other Describes answer a ValidationException).
+      // DescribeTransformJob and StopTransformJob model ResourceNotFound (most Describes answer ValidationException).
       throw new AwsError("ResourceNotFound", `Could not find transform job "${this.arn(name ?? "")}".`);
     }
     return job;

@@ -130,6 +130,8 @@ export class TransformRun {
     } catch (error) {
       throw new ClientError((error as Error).message);
     }
+    // Stopped (or the server shut down) while the model was fetched: no container should start.
+    if (this.halted()) return;
     this.fleet = new Fleet({
       ctx: this.ctx,
       containers,
