@@ -16,6 +16,7 @@ import {
   type TrainingResult,
 } from "../sagemaker/estimator";
 import { huggingFaceImageUri } from "../sagemaker/image-uris";
+import { repackModelWithCode } from "../sagemaker/model";
 import { downloadFile, s3ObjectExists, s3Uri, uploadFile } from "../sagemaker/s3";
 import type { WorkshopSession } from "../sagemaker/session";
 
@@ -50,6 +51,9 @@ export const SENTIMENT_METRICS: MetricDefinition[] = ["accuracy", "f1", "loss"].
 }));
 
 const LABEL_NAMES = { "0": "negative", "1": "positive" };
+
+/** The label each data value gets in both modes (train.ts and train.py name them alike): "1" → "positive". */
+export const SENTIMENT_LABELS: Readonly<Record<string, string>> = LABEL_NAMES;
 
 export function sentimentTrainingPlan(
   session: WorkshopSession,
@@ -108,6 +112,35 @@ export const servingInstanceType = (_session: WorkshopSession): string => "ml.m5
 
 export function servingCostNotice(session: WorkshopSession, what = "real-time endpoint"): string {
   return costNotice(session.config, [{ what, instanceType: servingInstanceType(session) }]);
+}
+
+/**
+ * The cost notice before a lab's batch transform jobs: each runs on one serving instance and bills only while it
+ * runs (the Python workshops' 50,000-review job took about 15 minutes, instance start included).
+ */
+export function transformCostNotice(session: WorkshopSession, jobs: number, hoursEach = 0.25): string {
+  return costNotice(session.config, [
+    {
+      what: `${jobs} batch transform job${jobs === 1 ? "" : "s"} (one instance each, billed while it runs)`,
+      instanceType: servingInstanceType(session),
+      instanceCount: jobs,
+      hours: hoursEach,
+    },
+  ]);
+}
+
+/** `labs/4_Serving/code`: the JSON Lines handler the Hugging Face inference DLC needs for MultiRecord jobs. */
+export const batchHandlerDir = (): string => join(workshopRoot(), "labs", "4_Serving", "code");
+
+/**
+ * The artifact lab 4.2's transform jobs run: locally the trained one as it is (the built-in inference server reads
+ * JSON Lines); on AWS the same artifact with `code/inference.py`, because the HF inference toolkit has no JSON Lines
+ * decoder and MultiRecord mini-batches are JSON Lines (huggingface/notebooks#227).
+ */
+export async function batchTransformModelData(session: WorkshopSession, modelData: string): Promise<string> {
+  if (session.mode === "local") return modelData;
+  const target = s3Uri(await session.defaultBucket(), "nsmc-batch", "model", "model.tar.gz");
+  return repackModelWithCode(session, modelData, batchHandlerDir(), target);
 }
 
 /**

@@ -106,6 +106,24 @@ export function evaluateClassifier(
       });
     }
   });
+  const n = dataset.texts.length;
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ...fromConfusion(names, matrix, correct, n),
+    loss: n === 0 ? 0 : loss / n,
+    mistakes: wrong.sort((a, b) => b.score - a.score).slice(0, options.mistakes ?? 10),
+    seconds,
+    samplesPerSecond: ratio(n, seconds),
+  };
+}
+
+/** Accuracy, per-class and macro precision/recall/F1 from a confusion matrix (rows gold, columns predicted). */
+function fromConfusion(
+  names: string[],
+  matrix: number[][],
+  correct: number,
+  n: number,
+): Pick<EvaluationReport, "samples" | "accuracy" | "macro" | "perClass" | "confusion"> {
   const perClass = names.map((label, c) => {
     const tp = (matrix[c] as number[])[c] as number;
     const support = (matrix[c] as number[]).reduce((a, b) => a + b, 0);
@@ -114,18 +132,73 @@ export function evaluateClassifier(
     const recall = ratio(tp, support);
     return { label, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
   });
-  const mean = (f: (m: ClassMetrics) => number): number => perClass.reduce((a, m) => a + f(m), 0) / k;
-  const n = dataset.texts.length;
-  const seconds = (performance.now() - started) / 1000;
+  const mean = (f: (m: ClassMetrics) => number): number =>
+    perClass.reduce((a, m) => a + f(m), 0) / names.length;
   return {
     samples: n,
     accuracy: ratio(correct, n),
-    loss: n === 0 ? 0 : loss / n,
     macro: { precision: mean((m) => m.precision), recall: mean((m) => m.recall), f1: mean((m) => m.f1) },
     perClass,
     confusion: { labels: names, matrix },
+  };
+}
+
+/** What can be said of predictions made elsewhere (a batch transform job): no probabilities, so no loss. */
+export type PredictionReport = Pick<
+  EvaluationReport,
+  "samples" | "accuracy" | "macro" | "perClass" | "confusion" | "mistakes"
+>;
+
+export interface EvaluatePredictionsOptions {
+  /** The texts, to quote in `mistakes`. */
+  texts?: readonly string[];
+  /** Class order of the report (default: the labels seen, sorted). */
+  labels?: readonly string[];
+  /** How many confident mistakes to keep (default 10). */
+  mistakes?: number;
+}
+
+/**
+ * Scores predicted labels (with their scores, as an endpoint or a batch job answers them) against gold labels
+ * given in the same label names: the report evaluateClassifier gives, without the loss.
+ */
+export function evaluatePredictions(
+  predicted: readonly { label: string; score?: number }[],
+  gold: readonly string[],
+  options: EvaluatePredictionsOptions = {},
+): PredictionReport {
+  if (predicted.length !== gold.length) {
+    throw new RangeError(
+      `evaluatePredictions needs one prediction per gold label: ${predicted.length} predictions, ${gold.length} labels.`,
+    );
+  }
+  const names = [...(options.labels ?? [...new Set([...gold, ...predicted.map((p) => p.label)])].sort())];
+  const index = new Map(names.map((name, i) => [name, i]));
+  const matrix = names.map(() => new Array<number>(names.length).fill(0));
+  const wrong: Mistake[] = [];
+  let correct = 0;
+  predicted.forEach((prediction, i) => {
+    const g = index.get(gold[i] as string);
+    const p = index.get(prediction.label);
+    if (g === undefined || p === undefined) {
+      throw new RangeError(
+        `Prediction ${i} ("${prediction.label}") or its gold label ("${gold[i]}") is not one of the labels ${names.join(", ")}.`,
+      );
+    }
+    (matrix[g] as number[])[p] = ((matrix[g] as number[])[p] as number) + 1;
+    if (g === p) correct++;
+    else {
+      wrong.push({
+        index: i,
+        text: options.texts?.[i] ?? "",
+        gold: gold[i] as string,
+        predicted: prediction.label,
+        score: prediction.score ?? Number.NaN,
+      });
+    }
+  });
+  return {
+    ...fromConfusion(names, matrix, correct, predicted.length),
     mistakes: wrong.sort((a, b) => b.score - a.score).slice(0, options.mistakes ?? 10),
-    seconds,
-    samplesPerSecond: ratio(n, seconds),
   };
 }

@@ -4,8 +4,15 @@ import type { TextClassifier } from "./types";
 
 export { CONFIG_FILE, ModelLoadError, WEIGHTS_FILE } from "./artifact";
 export { ARCHITECTURE as MODEL_ARCHITECTURE, FORMAT_VERSION as MODEL_FORMAT_VERSION } from "./classifier";
-export type { ClassMetrics, EvaluateOptions, EvaluationReport, Mistake } from "./evaluate";
-export { evaluateClassifier } from "./evaluate";
+export type {
+  ClassMetrics,
+  EvaluateOptions,
+  EvaluatePredictionsOptions,
+  EvaluationReport,
+  Mistake,
+  PredictionReport,
+} from "./evaluate";
+export { evaluateClassifier, evaluatePredictions } from "./evaluate";
 export type { FeatureParams } from "./features";
 export { DEFAULT_FEATURE_PARAMS } from "./features";
 export type { PlotlyFigure } from "./plots";

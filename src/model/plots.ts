@@ -8,7 +8,10 @@ export interface PlotlyFigure {
 }
 
 /** Heatmap of counts, gold on the y axis and prediction on the x axis, each cell labelled with its count and row share. */
-export function confusionMatrixFigure(report: EvaluationReport, title = "Confusion matrix"): PlotlyFigure {
+export function confusionMatrixFigure(
+  report: Pick<EvaluationReport, "confusion">,
+  title = "Confusion matrix",
+): PlotlyFigure {
   const { labels, matrix } = report.confusion;
   const text = matrix.map((row) => {
     const total = row.reduce((a, b) => a + b, 0);

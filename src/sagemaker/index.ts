@@ -22,3 +22,4 @@ export * from "./predictor";
 export * from "./s3";
 export * from "./serializers";
 export * from "./session";
+export * from "./transformer";

@@ -5,6 +5,8 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+/** Where SageMaker writes a transform job's logs (streams `<job>/<instance id>`). */
+export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
 
 /** Where SageMaker writes an endpoint's container logs (streams `<variant>/<instance id>`). */
 export const endpointLogGroup = (endpointName: string): string => `/aws/sagemaker/Endpoints/${endpointName}`;
@@ -34,6 +36,10 @@ export class LogStreamFollower {
 
   static forTrainingJob(logs: CloudWatchLogsClient, jobName: string): LogStreamFollower {
     return new LogStreamFollower(logs, `${jobName}/`);
+  }
+
+  static forTransformJob(logs: CloudWatchLogsClient, jobName: string): LogStreamFollower {
+    return new LogStreamFollower(logs, `${jobName}/`, TRANSFORM_LOG_GROUP);
   }
 
   static forEndpoint(logs: CloudWatchLogsClient, endpointName: string): LogStreamFollower {

@@ -25,6 +25,7 @@ import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
 import { Predictor, type PredictorOptions } from "./predictor";
 import { downloadFile, parseS3Uri, s3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
+import { Transformer, type TransformerOptions } from "./transformer";
 
 export interface ModelOptions {
   imageUri: string;
@@ -334,6 +335,18 @@ export abstract class DeployableModel {
     if (options.wait !== false) await waitForEndpoint(this.session, endpointName, options);
     const predictor = new Predictor(this.session, endpointName, options);
     return asyncConfig ? new AsyncPredictor(predictor) : predictor;
+  }
+
+  /**
+   * A Transformer that runs batch transform jobs on this model (created with the first job), like the Python SDK's
+   * `model.transformer(...)`; its jobs carry the model's lab and tags unless the options give their own.
+   */
+  transformer(options: TransformerOptions): Transformer {
+    return new Transformer(this.session, this, {
+      lab: this.identity.lab,
+      tags: this.identity.tags,
+      ...options,
+    });
   }
 
   /** The Python SDK's default async output folders, in the session's bucket. */

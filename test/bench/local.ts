@@ -10,12 +10,11 @@
  * Env: BENCH_REQUESTS (sequential calls, default 3000), BENCH_SECONDS (throughput run, default 5),
  *      BENCH_CREATES (endpoint creations timed, default 5).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateEndpointCommand,
@@ -28,43 +27,16 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
-import { localCredentialsFile, readLocalCredentials } from "../../src/common/local-credentials";
 import { signHeaders } from "../support/sigv4-sign";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
+import { startServerProcess } from "./server-process";
 
-const ROOT = resolve(__dirname, "../..");
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CREATES = Number(process.env.BENCH_CREATES ?? 5);
 const CONCURRENCY = 8;
 const WARM_UP = 1000;
 const REVIEW = "배우들 연기가 정말 좋았고 마지막 장면에서 감동받았어요";
-
-async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      pathToFileURL(require.resolve("tsx")).href,
-      join(ROOT, "src/local/cli.ts"),
-      "--port",
-      "0",
-      "--state-dir",
-      stateDir,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match) resolveUrl(match[0]);
-    });
-    child.once("exit", (code) => reject(new Error(`local SageMaker exited (${code}) before it was ready`)));
-  });
-  return { url, child };
-}
 
 async function modelArchive(): Promise<Buffer> {
   const dir = saveTinySentimentModel();
@@ -186,10 +158,8 @@ async function main(): Promise<void> {
     .map((load) => load.toFixed(2))
     .join(", ");
   const stateDir = mkdtempSync(join(tmpdir(), "bench-local-"));
-  const { url, child } = await startServer(stateDir);
-  // The server admits only its own key: the one it wrote into its state folder.
-  const { accessKeyId, secretAccessKey } = readLocalCredentials(localCredentialsFile(stateDir));
-  const credentials = { accessKeyId, secretAccessKey };
+  const server = await startServerProcess(stateDir);
+  const { url, child, credentials } = server;
   const config = { endpoint: url, region: "ap-northeast-2", credentials };
   const sm = new SageMakerClient(config);
   const runtime = new SageMakerRuntimeClient({
@@ -320,8 +290,7 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(width)} | ${value.padStart(10)} | ${target}`);
   } finally {
     await sm.send(new DeleteEndpointCommand({ EndpointName: `bench-${CREATES - 1}` })).catch(() => undefined);
-    child.kill("SIGTERM");
-    await new Promise((resolveExit) => child.once("exit", resolveExit));
+    await server.stop();
     for (const client of [sm, runtime, s3]) client.destroy();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { IllegalTransition, type Lifecycle } from "../../src/local/core/lifecycle";
 import type { EndpointRecord } from "../../src/local/services/sagemaker/hosting/records";
-import { ENDPOINT, TRAINING_JOB } from "../../src/local/services/sagemaker/lifecycles";
+import { ENDPOINT, TRAINING_JOB, TRANSFORM_JOB } from "../../src/local/services/sagemaker/lifecycles";
 import type { StoredTrainingJob } from "../../src/local/services/sagemaker/training/records";
+import type { StoredTransformJob } from "../../src/local/services/sagemaker/transform/records";
 
 /** Every legal move of every lifecycle table works and is recorded; every other move fails loudly. */
 
@@ -39,6 +40,22 @@ function endpoint(at: string): EndpointRecord {
   };
 }
 
+function transformJob(at: string): StoredTransformJob {
+  return {
+    request: {
+      TransformJobName: "batch-1",
+      ModelName: "m",
+      TransformInput: { DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/in/" } } },
+      TransformOutput: { S3OutputPath: "s3://b/out/" },
+      TransformResources: { InstanceType: "ml.m5.large", InstanceCount: 1 },
+    },
+    TransformJobArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:transform-job/batch-1",
+    TransformJobStatus: at as StoredTransformJob["TransformJobStatus"],
+    CreationTime: 1_000,
+    LastModifiedTime: 1_000,
+  };
+}
+
 function everyPair<R extends { LastModifiedTime: number }, S extends string>(
   lifecycle: Lifecycle<R, S>,
 ): { from: S; to: S; legal: boolean }[] {
@@ -49,6 +66,11 @@ function everyPair<R extends { LastModifiedTime: number }, S extends string>(
 describe.each([
   ["training job", TRAINING_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>, trainingJob],
   ["endpoint", ENDPOINT as unknown as Lifecycle<{ LastModifiedTime: number }, string>, endpoint],
+  [
+    "transform job",
+    TRANSFORM_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
+    transformJob,
+  ],
 ] as const)("the %s lifecycle", (_kind, lifecycle, make) => {
   const pairs = everyPair(lifecycle);
 
@@ -112,6 +134,27 @@ describe("what a move records", () => {
     const stopped = trainingJob("Stopping");
     TRAINING_JOB.transition(stopped, "MaxRuntimeExceeded", { at: 4_000 }, () => undefined);
     expect(stopped).toMatchObject({ TrainingJobStatus: "Stopped", SecondaryStatus: "MaxRuntimeExceeded" });
+  });
+
+  it("transform job: a failure keeps its reason; every final status stamps TransformEndTime", () => {
+    const job = transformJob("InProgress");
+    TRANSFORM_JOB.transition(
+      job,
+      "Failed",
+      { reason: "ClientError: s3://b/in/a line 3", at: 2_000 },
+      () => {},
+    );
+    expect(job).toMatchObject({
+      TransformJobStatus: "Failed",
+      FailureReason: "ClientError: s3://b/in/a line 3",
+      TransformEndTime: 2_000,
+    });
+    const stopped = transformJob("InProgress");
+    TRANSFORM_JOB.transition(stopped, "Stopping", { at: 3_000 }, () => undefined);
+    expect(stopped.TransformEndTime).toBeUndefined();
+    TRANSFORM_JOB.transition(stopped, "Stopped", { at: 4_000 }, () => undefined);
+    expect(stopped).toMatchObject({ TransformJobStatus: "Stopped", TransformEndTime: 4_000 });
+    expect(stopped.FailureReason).toBeUndefined();
   });
 
   it("endpoint: a move sets FailureReason to its reason (none clears it), deleting keeps it", () => {

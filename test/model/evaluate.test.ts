@@ -3,6 +3,7 @@ import {
   type ClassifierPrediction,
   confusionMatrixFigure,
   evaluateClassifier,
+  evaluatePredictions,
   type ModelConfig,
   type TextClassifier,
   trainingCurvesFigure,
@@ -95,5 +96,34 @@ describe("evaluateClassifier", () => {
     expect(curves.data.map((t) => t.name)).toEqual(["train loss", "validation loss", "validation accuracy"]);
     expect(curves.data[2]).toMatchObject({ x: [1, 2], y: [0.85, 0.87], yaxis: "y2" });
     expect(trainingCurvesFigure([{ epoch: 1, loss: 0.4 }]).data).toHaveLength(1);
+  });
+
+  it("scores predictions made elsewhere (a batch job) like a classifier, without a loss", () => {
+    const report = evaluatePredictions(
+      [
+        { label: "positive", score: 0.9 },
+        { label: "negative", score: 0.6 },
+        { label: "positive", score: 0.7 },
+        { label: "positive", score: 0.95 },
+      ],
+      ["positive", "negative", "negative", "positive"],
+      { texts: ["a", "b", "c", "d"], labels: ["negative", "positive"] },
+    );
+    expect(report.accuracy).toBe(0.75);
+    expect(report.confusion).toEqual({
+      labels: ["negative", "positive"],
+      matrix: [
+        [1, 1],
+        [0, 2],
+      ],
+    });
+    expect(report.perClass[1]).toMatchObject({ label: "positive", precision: 2 / 3, recall: 1, support: 2 });
+    expect(report.mistakes).toEqual([
+      { index: 2, text: "c", gold: "negative", predicted: "positive", score: 0.7 },
+    ]);
+    expect(report).not.toHaveProperty("loss");
+    expect(confusionMatrixFigure(report).data[0]).toMatchObject({ z: report.confusion.matrix });
+    expect(() => evaluatePredictions([{ label: "x" }], [])).toThrow(/one prediction per gold label/);
+    expect(() => evaluatePredictions([{ label: "x" }], ["y"], { labels: ["y"] })).toThrow(/"x"/);
   });
 });

@@ -4,6 +4,7 @@ import type {
   CreateEndpointInput,
   CreateModelInput,
   CreateTrainingJobRequest,
+  CreateTransformJobRequest,
   DeleteEndpointConfigInput,
   DeleteEndpointInput,
   DeleteModelInput,
@@ -12,12 +13,15 @@ import type {
   DescribeEndpointInput,
   DescribeModelInput,
   DescribeTrainingJobRequest,
+  DescribeTransformJobRequest,
   ListEndpointConfigsInput,
   ListEndpointsInput,
   ListModelsInput,
   ListTagsInput,
   ListTrainingJobsRequest,
+  ListTransformJobsRequest,
   StopTrainingJobRequest,
+  StopTransformJobRequest,
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
 } from "@aws-sdk/client-sagemaker";
@@ -26,13 +30,18 @@ import type { SageMakerService } from ".";
 
 /** The SageMaker control plane's operations, by their AWS names (served over awsJson1_1, target SageMaker). */
 export function sageMakerOperations(sagemaker: SageMakerService): OperationTable {
-  const { training, tags } = sagemaker;
+  const { training, transform, tags } = sagemaker;
   const { models, endpointConfigs, endpoints } = sagemaker.hosting;
   return {
     CreateTrainingJob: (input: CreateTrainingJobRequest) => training.createTrainingJob(input),
     DescribeTrainingJob: (input: DescribeTrainingJobRequest) => training.describeTrainingJob(input),
     ListTrainingJobs: (input: ListTrainingJobsRequest) => training.listTrainingJobs(input),
     StopTrainingJob: (input: StopTrainingJobRequest) => training.stopTrainingJob(input),
+
+    CreateTransformJob: (input: CreateTransformJobRequest) => transform.createTransformJob(input),
+    DescribeTransformJob: (input: DescribeTransformJobRequest) => transform.describeTransformJob(input),
+    ListTransformJobs: (input: ListTransformJobsRequest) => transform.listTransformJobs(input),
+    StopTransformJob: (input: StopTransformJobRequest) => transform.stopTransformJob(input),
 
     CreateModel: (input: CreateModelInput) => models.createModel(input),
     DescribeModel: (input: DescribeModelInput) => models.describeModel(input),

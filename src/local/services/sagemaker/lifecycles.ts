@@ -1,7 +1,13 @@
-import type { EndpointStatus, SecondaryStatus, TrainingJobStatus } from "@aws-sdk/client-sagemaker";
+import type {
+  EndpointStatus,
+  SecondaryStatus,
+  TrainingJobStatus,
+  TransformJobStatus,
+} from "@aws-sdk/client-sagemaker";
 import { Lifecycle } from "../../core/lifecycle";
 import type { EndpointRecord } from "./hosting/records";
 import type { StoredTrainingJob } from "./training/records";
+import type { StoredTransformJob } from "./transform/records";
 
 /**
  * The lifecycle of every SageMaker resource kind local SageMaker runs, one table each: the statuses, and where
@@ -104,3 +110,27 @@ export const ENDPOINT = new Lifecycle<EndpointRecord, EndpointState>({
 });
 
 export const ENDPOINT_START: EndpointState = "Creating";
+
+/**
+ * A transform job runs until it completes, fails or is stopped; a stop it is asked for goes through Stopping, and a
+ * job found Stopping after a restart of the server fails (its instances died with the server).
+ */
+export const TRANSFORM_JOB = new Lifecycle<StoredTransformJob, TransformJobStatus>({
+  kind: "transform job",
+  moves: {
+    InProgress: ["Completed", "Failed", "Stopping"],
+    Stopping: ["Stopped", "Failed"],
+    Completed: [],
+    Failed: [],
+    Stopped: [],
+  },
+  name: (job) => job.request.TransformJobName ?? "",
+  status: (job) => job.TransformJobStatus,
+  apply(job, to, change, at) {
+    job.TransformJobStatus = to;
+    if (to === "Failed") job.FailureReason = change.reason;
+    if (TRANSFORM_JOB.isFinal(to)) job.TransformEndTime = at;
+  },
+});
+
+export const TRANSFORM_JOB_START: TransformJobStatus = "InProgress";
