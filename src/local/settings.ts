@@ -25,6 +25,8 @@ export interface LocalSettings {
   mmeMaxModels: number;
   /** Only requests signed with the state folder's credentials are served (LOCAL_SAGEMAKER_AUTH=off turns it off). */
   auth: boolean;
+  /** SageMaker publishes endpoint and training metrics to the local CloudWatch (LOCAL_SAGEMAKER_METRICS=off stops it). */
+  metrics: boolean;
   /** What one model or source archive may expand to. */
   archiveLimits: ArchiveLimits;
   /** How long CloudWatch keeps metric datapoints (raw values, so percentiles stay exact). */
@@ -118,6 +120,15 @@ const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
 };
 
 const AUTH_VARIABLE = "LOCAL_SAGEMAKER_AUTH";
+const METRICS_VARIABLE = "LOCAL_SAGEMAKER_METRICS";
+
+/** An on/off setting: on unless it says off; anything else is a problem. */
+function onOff(env: NodeJS.ProcessEnv, variable: string, problems: string[]): boolean {
+  const text = env[variable]?.trim().toLowerCase();
+  if (text === undefined || text === "" || text === "on") return true;
+  if (text !== "off") problems.push(`${variable} is "${env[variable]}": use on (the default) or off.`);
+  return false;
+}
 
 /** Read by the launcher, the CLI and the toolkit rather than the services; known, so not warned about. */
 const CLIENT_VARIABLES = ["LOCAL_SAGEMAKER_PORT", "LOCAL_SAGEMAKER_URL", "LOCAL_SAGEMAKER_STATE_DIR"];
@@ -159,10 +170,8 @@ export function loadSettings(
     }
     numbers[key] = value * (rule.scale ?? 1);
   }
-  const authText = env[AUTH_VARIABLE]?.trim().toLowerCase();
-  const auth = authText === undefined || authText === "" || authText === "on";
-  if (!auth && authText !== "off")
-    problems.push(`${AUTH_VARIABLE} is "${env[AUTH_VARIABLE]}": use on (the default) or off.`);
+  const auth = onOff(env, AUTH_VARIABLE, problems);
+  const metrics = onOff(env, METRICS_VARIABLE, problems);
   if (problems.length > 0) throw new SettingsError(problems);
   if (!auth) {
     warnings.push(
@@ -172,6 +181,7 @@ export function loadSettings(
   const known = new Set([
     ...Object.values(NUMBERS).map((rule) => rule.variable),
     AUTH_VARIABLE,
+    METRICS_VARIABLE,
     ...CLIENT_VARIABLES,
   ]);
   for (const name of Object.keys(env)) {
@@ -187,6 +197,7 @@ export function loadSettings(
       accountId: LOCAL_ACCOUNT_ID,
       ...rest,
       auth,
+      metrics,
       archiveLimits: { maxBytes: archiveMaxBytes, maxRatio: archiveMaxRatio, maxEntries: archiveMaxEntries },
       ...overrides,
     },

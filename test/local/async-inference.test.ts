@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -27,8 +28,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nodeEntry } from "../../src/local/core/processes";
 import { createServiceContext } from "../../src/local/services/context";
 import { AsyncInference } from "../../src/local/services/sagemaker/hosting/async-inference";
+import { EndpointMetrics } from "../../src/local/services/sagemaker/hosting/metrics";
 import { loadSettings } from "../../src/local/settings";
 import { localCredentials } from "../../src/sagemaker/local-launcher";
+import { clientConfig } from "../support/local-clients";
 import {
   BUCKET,
   deleteAllEndpoints,
@@ -277,6 +280,57 @@ describe("an asynchronous endpoint", () => {
     }
   });
 
+  it("publishes its backlog as ApproximateBacklogSize, and no InvocationsPerInstance", async () => {
+    const { endpoint } = await createAsyncEndpoint(local.sm, archive);
+    await settled(local, endpoint);
+    for (let index = 0; index < 4; index++) {
+      await local.runtime.send(
+        new InvokeEndpointAsyncCommand({
+          EndpointName: endpoint,
+          InputLocation: await putInput(local.s3, { inputs: "x", waitMs: 2_500 }),
+          ContentType: "application/json",
+        }),
+      );
+    }
+    const cloudwatch = new CloudWatchClient(clientConfig(local.server));
+    const read = (MetricName: string) =>
+      cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: "AWS/SageMaker",
+          MetricName,
+          Dimensions: [{ Name: "EndpointName", Value: endpoint }],
+          StartTime: new Date(Date.now() - 600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 3600,
+          Statistics: ["Maximum"],
+        }),
+      );
+    const deadline = Date.now() + 20_000;
+    let backlog: number | undefined;
+    while (backlog === undefined && Date.now() < deadline) {
+      backlog = (await read("ApproximateBacklogSize")).Datapoints?.[0]?.Maximum;
+      if (backlog === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(backlog).toBeGreaterThanOrEqual(3);
+    expect((await read("ApproximateBacklogSizePerInstance")).Datapoints?.[0]?.Maximum).toBe(backlog);
+    const perInstance = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/SageMaker",
+        MetricName: "InvocationsPerInstance",
+        Dimensions: [
+          { Name: "EndpointName", Value: endpoint },
+          { Name: "VariantName", Value: "AllTraffic" },
+        ],
+        StartTime: new Date(Date.now() - 600_000),
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 3600,
+        Statistics: ["Sum"],
+      }),
+    );
+    expect(perInstance.Datapoints).toEqual([]);
+    cloudwatch.destroy();
+  }, 40_000);
+
   it("refuses an AsyncInferenceConfig without S3OutputPath or with serverless variants", async () => {
     const model = unique("m");
     await local.sm.send(
@@ -460,7 +514,7 @@ describe("a request that waited past its RequestTTLSeconds", () => {
       });
       ctx.s3.createBucket("ttl");
       await ctx.s3.putObjectBuffer("ttl", "in.json", Buffer.from('{"inputs":"x"}'));
-      const queues = new AsyncInference(ctx);
+      const queues = new AsyncInference(ctx, new EndpointMetrics(ctx.cloudwatch));
       let ran = false;
       const queue = queues.open(
         "ttl-endpoint",
@@ -482,7 +536,12 @@ describe("a request that waited past its RequestTTLSeconds", () => {
           ran = true;
           return { body: Buffer.from("[]"), contentType: "application/json" };
         },
-        "arn:aws:logs:ap-northeast-2:000000000000:log-group:/aws/sagemaker/Endpoints/ttl-endpoint",
+        {
+          logStreamArn:
+            "arn:aws:logs:ap-northeast-2:000000000000:log-group:/aws/sagemaker/Endpoints/ttl-endpoint",
+          variantName: "AllTraffic",
+          endpointConfigName: "ttl-config",
+        },
         () => false,
       );
       expect(ran).toBe(false);

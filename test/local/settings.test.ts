@@ -19,6 +19,7 @@ describe("local SageMaker settings", () => {
       serverlessIdleMs: 120_000,
       mmeMaxModels: 5,
       auth: true,
+      metrics: true,
       archiveLimits: { maxBytes: 4 * 2 ** 30, maxRatio: 200, maxEntries: 100_000 },
       metricsRetentionMs: 24 * 3_600_000,
       alarmTimeScale: 1,

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CloudWatchLogsClient,
   DescribeLogStreamsCommand,
@@ -314,6 +315,21 @@ describe("training jobs run the entry point like the SageMaker training toolkit"
     const metrics = Object.fromEntries((job.FinalMetricDataList ?? []).map((m) => [m.MetricName, m.Value]));
     expect(metrics).toEqual({ "train:loss": 0.333, "validation:accuracy": 0.875 });
     expect(job.FinalMetricDataList?.[0]?.Timestamp).toBeInstanceOf(Date);
+    // Every value the definitions matched is a CloudWatch metric of the job's host, as SageMaker publishes them.
+    const cloudwatch = new CloudWatchClient(clientConfig(server));
+    const losses = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "/aws/sagemaker/TrainingJobs",
+        MetricName: "train:loss",
+        Dimensions: [{ Name: "Host", Value: "js-complete/algo-1" }],
+        StartTime: new Date(Date.now() - 600_000),
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 3600,
+        Statistics: ["SampleCount", "Minimum", "Maximum"],
+      }),
+    );
+    cloudwatch.destroy();
+    expect(losses.Datapoints?.[0]).toMatchObject({ SampleCount: 3, Minimum: 0.333, Maximum: 1 });
 
     const model = JSON.parse(
       (await readArchive(await s3Object("output/js-complete/output/model.tar.gz")))["model.json"] as string,

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type {
   InvokeEndpointAsyncInput,
   InvokeEndpointAsyncOutput,
@@ -12,6 +13,7 @@ import {
   InvocationFailure,
   MAX_ANSWER_BYTES,
 } from "../sagemaker/hosting/invocation";
+import type { InvocationSample } from "../sagemaker/hosting/metrics";
 import type { ExecutionMode, InstanceInvokeOptions } from "../sagemaker/hosting/model-instance";
 
 /**
@@ -38,13 +40,21 @@ export interface ServingVariant {
   readonly serverless: boolean;
   /** A multi-model variant: every request names its TargetModel. */
   readonly multiModel: boolean;
+  /** Instances counted for InvocationsPerInstance (none for serverless). */
+  readonly instanceCount: number;
   /** Runs the request on one of the variant's instances; rejects with an InvocationFailure. */
   invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer>;
 }
 
 export interface ServingEndpoint {
   readonly name: string;
+  readonly endpointConfigName: string;
   readonly variants: readonly ServingVariant[];
+}
+
+/** Where the runtime reports each call that reached a variant (SageMaker's invocation metrics). */
+export interface InvocationRecorder {
+  invocation(sample: InvocationSample): void;
 }
 
 /** An asynchronous request as accepted: where its input is and how the container is to be asked. */
@@ -73,7 +83,11 @@ export interface EndpointDirectory {
 
 const validationError = (message: string): AwsError => new AwsError("ValidationError", message);
 
-export function createRuntimeService(directory: EndpointDirectory, accountId: string): RuntimeService {
+export function createRuntimeService(
+  directory: EndpointDirectory,
+  accountId: string,
+  recorder: InvocationRecorder,
+): RuntimeService {
   const inService = (name: string) => {
     const found = directory.lookup(name);
     if (!found) throw validationError(`Endpoint ${name} of account ${accountId} not found.`);
@@ -96,6 +110,19 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
       const variant = chooseVariant(serving, input.TargetVariant);
       checkTargetContainer(serving.name, variant, input.TargetContainerHostname);
       checkTargetModel(serving.name, variant, input.TargetModel);
+      const started = performance.now();
+      const record = (outcome: InvocationSample["outcome"], modelLatencyUs?: number) => {
+        const totalUs = (performance.now() - started) * 1000;
+        recorder.invocation({
+          endpointName: serving.name,
+          variantName: variant.name,
+          endpointConfigName: serving.endpointConfigName,
+          instances: variant.instanceCount,
+          outcome,
+          modelLatencyUs,
+          overheadLatencyUs: Math.max(0, totalUs - (modelLatencyUs ?? 0)),
+        });
+      };
       try {
         const answer = await variant.invoke(
           {
@@ -112,6 +139,7 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
             targetContainerHostname: input.TargetContainerHostname,
           },
         );
+        record("ok", answer.modelLatencyUs);
         return {
           Body: answer.body,
           ContentType: answer.contentType,
@@ -120,6 +148,8 @@ export function createRuntimeService(directory: EndpointDirectory, accountId: st
         };
       } catch (error) {
         if (!(error instanceof InvocationFailure)) throw error;
+        const outcome = outcomeOf(error);
+        if (outcome) record(outcome);
         throw runtimeError(serving.name, variant, error);
       }
     },
@@ -206,6 +236,14 @@ function checkTargetContainer(endpoint: string, variant: ServingVariant, target:
       `TargetContainerHostname is only for multi-container endpoints with direct invocation (InferenceExecutionConfig Mode Direct); endpoint ${endpoint} is not one.`,
     );
   }
+}
+
+/** How a failed call counts: the model's 4xx and 5xx answers (and its timeouts and crashes) are its errors. */
+function outcomeOf(failure: InvocationFailure): "4xx" | "5xx" | undefined {
+  if (failure.kind === "model") return failure.status < 500 ? "4xx" : "5xx";
+  if (["timeout", "too-large", "unreachable", "out-of-memory", "start-failed"].includes(failure.kind))
+    return "5xx";
+  return undefined; // refused before any model ran: throttled, not ready, no such model
 }
 
 /** A multi-model endpoint needs TargetModel; any other endpoint refuses it, in SageMaker's words. */

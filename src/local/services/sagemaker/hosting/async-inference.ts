@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { AsyncInferenceConfig } from "@aws-sdk/client-sagemaker";
 import { storeKey } from "../../../core/arns";
 import { parseS3Uri } from "../../../core/s3-uri";
@@ -7,6 +8,7 @@ import type { ServiceContext } from "../../context";
 import type { AsyncAcceptor, AsyncRequest } from "../../runtime/service";
 import type { Deployment } from "./deployment";
 import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
+import type { EndpointMetrics, InvocationSample } from "./metrics";
 import type { InstanceInvokeOptions } from "./model-instance";
 
 /**
@@ -141,7 +143,11 @@ class EndpointQueue implements AsyncAcceptor {
         .run(
           record,
           (request, options) => lease.instance.invoke(request, options),
-          variant.logStreamArn,
+          {
+            logStreamArn: variant.logStreamArn,
+            variantName: variant.name,
+            endpointConfigName: this.serving.deployment()?.endpointConfigName ?? "",
+          },
           () => this.closed,
         )
         .finally(() => {
@@ -174,7 +180,10 @@ export class AsyncInference {
   private generation = 0;
   stopping = false;
 
-  constructor(private readonly ctx: ServiceContext) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly metrics: EndpointMetrics,
+  ) {
     this.store = new JsonStore<StoredAsyncRequest>(
       ctx.stateDir,
       "sagemaker-async-requests",
@@ -243,12 +252,24 @@ export class AsyncInference {
   async run(
     record: StoredAsyncRequest,
     invoke: (request: ContainerRequest, options: InstanceInvokeOptions) => Promise<ContainerAnswer>,
-    logStreamArn: string,
+    where: { logStreamArn: string; variantName: string; endpointConfigName: string },
     /** The endpoint was deleted meanwhile: its requests went with it. */
     dropped: () => boolean,
   ): Promise<void> {
     const generation = this.generation;
     const interrupted = () => generation !== this.generation || dropped();
+    const started = performance.now();
+    const served = (outcome: InvocationSample["outcome"], modelLatencyUs?: number) =>
+      this.metrics.invocation({
+        endpointName: record.EndpointName,
+        variantName: where.variantName,
+        endpointConfigName: where.endpointConfigName,
+        // Asynchronous endpoints publish no InvocationsPerInstance (they scale on their backlog).
+        instances: 0,
+        outcome,
+        modelLatencyUs,
+        overheadLatencyUs: Math.max(0, (performance.now() - started) * 1000 - (modelLatencyUs ?? 0)),
+      });
     if (this.answered(record)) {
       this.store.delete(record.seq);
       return;
@@ -259,6 +280,7 @@ export class AsyncInference {
         failure = `The request expired: it waited longer than its RequestTTLSeconds (${Math.round((record.ExpiresAt - record.AcceptedAt) / 1000)} s) before an instance was free.`;
       } else {
         const body = await this.readInput(record.InputLocation);
+        const invoked = performance.now();
         const answer = await invoke(
           {
             body,
@@ -271,12 +293,16 @@ export class AsyncInference {
         );
         if (interrupted()) return; // the record stays; the next start runs it again
         await this.write(record.OutputLocation, answer.body, answer.contentType);
+        served("ok", (performance.now() - invoked) * 1000);
         this.store.delete(record.seq);
         return;
       }
     } catch (error) {
       if (interrupted()) return;
-      failure = failureText(error, logStreamArn);
+      failure = failureText(error, where.logStreamArn);
+      if (error instanceof InvocationFailure) {
+        served(error.kind === "model" && error.status < 500 ? "4xx" : "5xx");
+      }
     }
     if (record.FailureLocation) {
       await this.write(

@@ -5,6 +5,7 @@ import type { ServiceContext } from "../../context";
 import type { ServingEndpoint, ServingVariant } from "../../runtime/service";
 import { Fleet, type InstanceBudget, type OnDemand } from "./fleet";
 import type { ContainerAnswer, ContainerRequest } from "./invocation";
+import type { EndpointMetrics } from "./metrics";
 import { type PreparedContainer, prepareContainers } from "./model-files";
 import type { ExecutionMode, InstanceInvokeOptions } from "./model-instance";
 import { MultiModelStore } from "./multi-model";
@@ -21,6 +22,8 @@ const DEFAULT_MODEL_SERVER_TIMEOUT_S = 60;
 export interface DeploymentOptions {
   ctx: ServiceContext;
   endpointName: string;
+  /** The endpoint configuration these variants come from (the metrics' EndpointConfigName). */
+  endpointConfigName: string;
   /** A fresh folder for this deployment's model copies. */
   dir: string;
   variants: VariantRecord[];
@@ -31,6 +34,7 @@ export interface DeploymentOptions {
   registry?: ProcessRegistry;
   /** A container kept dying: the endpoint fails with this reason. */
   onGiveUp(reason: string): void;
+  metrics: EndpointMetrics;
 }
 
 export const logGroupOf = (endpointName: string): string => `/aws/sagemaker/Endpoints/${endpointName}`;
@@ -54,6 +58,11 @@ class DeployedVariant implements ServingVariant {
 
   get serverless(): boolean {
     return this.fleet.serverless;
+  }
+
+  /** Instances counted for InvocationsPerInstance (none for serverless). */
+  get instanceCount(): number {
+    return this.fleet.serverless ? 0 : this.fleet.readyCount;
   }
 
   get multiModel(): boolean {
@@ -87,6 +96,10 @@ export class Deployment implements ServingEndpoint {
 
   get name(): string {
     return this.options.endpointName;
+  }
+
+  get endpointConfigName(): string {
+    return this.options.endpointConfigName;
   }
 
   variant(name: string): DeployedVariant | undefined {
@@ -134,6 +147,13 @@ export class Deployment implements ServingEndpoint {
       slotsPerInstance: serverless ? 1 : this.options.slotsPerInstance,
       onDemand,
       onGiveUp: (reason) => this.options.onGiveUp(`${label}: ${reason}`),
+      onColdStart: (setupMs) =>
+        this.options.metrics.coldStart(
+          endpointName,
+          record.VariantName,
+          this.options.endpointConfigName,
+          setupMs * 1000,
+        ),
     });
     const timeoutS = Number(
       containers[0]?.environment.SAGEMAKER_MODEL_SERVER_TIMEOUT ?? DEFAULT_MODEL_SERVER_TIMEOUT_S,

@@ -27,9 +27,13 @@ import { AsyncInference } from "./async-inference";
 import { Deployment } from "./deployment";
 import { checkServerlessConfig, type EndpointConfigs } from "./endpoint-configs";
 import { InstanceBudget } from "./fleet";
+import type { EndpointMetrics } from "./metrics";
 import type { ExecutionMode } from "./model-instance";
 import type { Models } from "./models";
 import type { EndpointRecord, ModelRecord, PendingDeployment, VariantRecord } from "./records";
+
+/** How often backlogs and utilization are sampled (AWS publishes them each minute). */
+const SAMPLE_MS = 5_000;
 
 interface Live {
   deployment?: Deployment;
@@ -49,6 +53,7 @@ export class Endpoints implements EndpointDirectory {
   private readonly live = new Map<string, Live>();
   private readonly containersDir: string;
   private deploymentCounter = 0;
+  private sampler: NodeJS.Timeout | undefined;
   private readonly asyncInference: AsyncInference;
   private readonly serverlessBudget: InstanceBudget;
   /** Deleted records: a late status change of an operation must not bring them back. */
@@ -60,6 +65,7 @@ export class Endpoints implements EndpointDirectory {
     private readonly tags: TagRegistry,
     private readonly configs: EndpointConfigs,
     private readonly models: Models,
+    private readonly metrics: EndpointMetrics,
   ) {
     this.store = new JsonStore<EndpointRecord>(
       ctx.stateDir,
@@ -67,7 +73,7 @@ export class Endpoints implements EndpointDirectory {
       (name) => `endpoint ${name}`,
     );
     this.containersDir = join(ctx.stateDir, "sagemaker-containers");
-    this.asyncInference = new AsyncInference(ctx);
+    this.asyncInference = new AsyncInference(ctx, metrics);
     this.serverlessBudget = new InstanceBudget(ctx.settings.maxInstances);
     for (const record of this.store.list()) this.records.set(storeKey(record.EndpointName), record);
   }
@@ -288,6 +294,8 @@ export class Endpoints implements EndpointDirectory {
   /** After a server restart: endpoints that served serve again, interrupted operations settle. */
   async start(): Promise<void> {
     this.stopping = false;
+    this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
+    this.sampler.unref();
     rmSync(this.containersDir, { recursive: true, force: true });
     for (const record of this.records.values()) {
       if (record.asyncInference && record.EndpointStatus !== "Deleting") this.openQueue(record);
@@ -326,6 +334,7 @@ export class Endpoints implements EndpointDirectory {
   /** Stops every container; the records stay, so the next start() brings the endpoints back. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sampler);
     this.asyncInference.stop();
     await Promise.all(
       [...this.live.values()].map(async (live) => {
@@ -411,6 +420,8 @@ export class Endpoints implements EndpointDirectory {
       deployment = await Deployment.start({
         ctx: this.ctx,
         endpointName: record.EndpointName,
+        endpointConfigName: pending.EndpointConfigName,
+        metrics: this.metrics,
         dir: join(this.containersDir, encodeURIComponent(key), String(++this.deploymentCounter)),
         registry: this.ctx.processes,
         variants: pending.variants,
@@ -462,6 +473,26 @@ export class Endpoints implements EndpointDirectory {
       // Back after a restart (still InService), or deleted meanwhile: the status stays.
       record.LastModifiedTime = Date.now();
       this.save(record);
+    }
+  }
+
+  /** The metrics SageMaker samples rather than counts: async backlogs, and the containers' CPU and memory. */
+  private sample(): void {
+    for (const live of this.live.values()) {
+      const deployment = live.deployment;
+      if (!deployment) continue;
+      const queue = this.asyncInference.queue(deployment.name);
+      if (queue) {
+        const instances = deployment.variants.reduce((sum, variant) => sum + variant.fleet.readyCount, 0);
+        this.metrics.backlog({ endpointName: deployment.name, backlog: queue.backlog, instances });
+      }
+      for (const variant of deployment.variants) {
+        this.metrics.utilization({
+          endpointName: deployment.name,
+          variantName: variant.name,
+          pids: variant.fleet.pids,
+        });
+      }
     }
   }
 

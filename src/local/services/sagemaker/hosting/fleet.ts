@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { ProcessRegistry } from "../../../core/processes";
 import type { ServiceContext } from "../../context";
 import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
@@ -45,6 +46,8 @@ export interface FleetSpec {
   multiModel?: MultiModelStore;
   /** A standing instance's container kept dying: the owner decides what fails. */
   onGiveUp(reason: string): void;
+  /** A serverless cold start came up: how long it took (ModelSetupTime). */
+  onColdStart?(setupMs: number): void;
 }
 
 /** What a request holds while it runs: the instance, and the way back. */
@@ -116,7 +119,10 @@ export class Fleet {
   async invoke(request: ContainerRequest, options: InstanceInvokeOptions): Promise<ContainerAnswer> {
     const lease = await this.lease();
     try {
-      return await lease.instance.invoke(request, options);
+      const started = performance.now();
+      const answer = await lease.instance.invoke(request, options);
+      answer.modelLatencyUs = (performance.now() - started) * 1000;
+      return answer;
     } finally {
       lease.release();
     }
@@ -152,6 +158,7 @@ export class Fleet {
     const started = this.addMember({ standing: false, budgeted: true });
     // The cold start's own request holds the slot from the start, so no other request takes the new instance.
     started.inFlight = 1;
+    const begun = performance.now();
     try {
       await started.instance.start();
     } catch (error) {
@@ -162,6 +169,7 @@ export class Fleet {
       this.dropMember(started);
       throw new InvocationFailure("not-ready", "the endpoint is being updated or deleted");
     }
+    this.spec.onColdStart?.(performance.now() - begun);
     started.inFlight = 0;
     return this.hold(started);
   }

@@ -3,6 +3,7 @@ import { createRuntimeService, type RuntimeService } from "../../runtime/service
 import type { TagRegistry } from "../tags";
 import { EndpointConfigs } from "./endpoint-configs";
 import { Endpoints } from "./endpoints";
+import { EndpointMetrics } from "./metrics";
 import { Models } from "./models";
 
 /** SageMaker hosting: models, endpoint configs, endpoints, and the runtime that invokes them. */
@@ -12,11 +13,14 @@ export class Hosting {
   readonly endpoints: Endpoints;
   readonly runtime: RuntimeService;
 
+  readonly metrics: EndpointMetrics;
+
   constructor(ctx: ServiceContext, tags: TagRegistry) {
+    this.metrics = new EndpointMetrics(ctx.cloudwatch, ctx.settings.metrics);
     this.models = new Models(ctx, tags);
     this.endpointConfigs = new EndpointConfigs(ctx, tags, this.models);
-    this.endpoints = new Endpoints(ctx, tags, this.endpointConfigs, this.models);
-    this.runtime = createRuntimeService(this.endpoints, ctx.accountId);
+    this.endpoints = new Endpoints(ctx, tags, this.endpointConfigs, this.models, this.metrics);
+    this.runtime = createRuntimeService(this.endpoints, ctx.accountId, this.metrics);
   }
 
   /** Brings back the endpoints that served before the server stopped. */
@@ -24,8 +28,9 @@ export class Hosting {
     return this.endpoints.start();
   }
 
-  /** Stops every container (state stays on disk). */
-  stop(): Promise<void> {
-    return this.endpoints.stop();
+  /** Stops every container (state stays on disk) and publishes what was still counted. */
+  async stop(): Promise<void> {
+    await this.endpoints.stop();
+    this.metrics.stop();
   }
 }

@@ -18,6 +18,8 @@ export interface ContainerAnswer {
   body: Buffer;
   contentType: string;
   customAttributes?: string;
+  /** The containers' time for this request (ModelLatency), set by the fleet that ran it. */
+  modelLatencyUs?: number;
 }
 
 /**

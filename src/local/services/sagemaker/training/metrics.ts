@@ -9,7 +9,11 @@ export class MetricCollector {
   private readonly definitions: { name: string; regex: RegExp }[];
   private readonly latest = new Map<string, { value: number; timestamp: Date }>();
 
-  constructor(definitions: readonly MetricDefinition[] | undefined) {
+  constructor(
+    definitions: readonly MetricDefinition[] | undefined,
+    /** Hears each value found (SageMaker publishes them to CloudWatch). */
+    private readonly onValue: (name: string, value: number, timestamp: Date) => void = () => {},
+  ) {
     this.definitions = (definitions ?? []).map((definition) => ({
       name: definition.Name ?? "",
       regex: compileMetricRegex(definition),
@@ -21,7 +25,9 @@ export class MetricCollector {
       const match = regex.exec(line);
       if (!match) continue;
       const value = Number.parseFloat(match[1] ?? match[0]);
-      if (Number.isFinite(value)) this.latest.set(name, { value, timestamp });
+      if (!Number.isFinite(value)) continue;
+      this.latest.set(name, { value, timestamp });
+      this.onValue(name, value, timestamp);
     }
   }
 

@@ -61,7 +61,22 @@ export class TrainingRun {
   ) {
     this.name = job.request.TrainingJobName as string;
     this.layout = trainingLayout(jobRoot);
-    this.metrics = new MetricCollector(job.request.AlgorithmSpecification?.MetricDefinitions);
+    // As SageMaker does, every value the definitions find is a CloudWatch metric too (Host <job>/algo-1).
+    this.metrics = new MetricCollector(
+      job.request.AlgorithmSpecification?.MetricDefinitions,
+      (name, value, at) => {
+        if (!ctx.settings.metrics) return;
+        ctx.cloudwatch.publish("/aws/sagemaker/TrainingJobs", [
+          {
+            MetricName: name,
+            Dimensions: [{ Name: "Host", Value: `${this.name}/algo-1` }],
+            Value: value,
+            Timestamp: at,
+            StorageResolution: 1,
+          },
+        ]);
+      },
+    );
     this.done = new Promise((resolve) => setImmediate(resolve))
       .then(() => this.execute(job))
       .catch((error: unknown) => {
