@@ -27,8 +27,9 @@ export async function invoke(
     if (customAttributes !== undefined) headers[CUSTOM_ATTRIBUTES] = customAttributes;
     response.writeHead(200, headers).end(answer.body);
   } catch (error) {
-    // As in the SageMaker toolkits, a handler exception is the caller's problem (400) unless it says otherwise.
-    const status = error instanceof ClientInputError ? error.status : 400;
+    // As in the SageMaker toolkits, a handler exception is the caller's problem (400) unless it says otherwise:
+    // an error carrying an HTTP `status` of 400-599 answers with it (a model that is broken, not its input: 500).
+    const status = error instanceof ClientInputError ? error.status : statusOf(error);
     const message = error instanceof Error ? error.message : String(error);
     // Logged either way: the ModelError the caller gets points at this container's log stream.
     if (error instanceof ClientInputError) console.error(`Rejected request (${status}): ${message}`);
@@ -54,4 +55,11 @@ export function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     request.on("error", reject);
   });
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status < 600
+    ? status
+    : 400;
 }

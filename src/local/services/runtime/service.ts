@@ -76,22 +76,27 @@ export interface AsyncAcceptor {
 
 /** What the runtime asks of hosting: an endpoint's status and what serves it (undefined while nothing does). */
 export interface EndpointDirectory {
+  /** During a staged rollout the fleet is chosen per request: `targetVariant` says which one a request needs. */
   lookup(
     name: string,
+    targetVariant?: string,
   ): { status: string; serving: ServingEndpoint | undefined; asyncInference?: AsyncAcceptor } | undefined;
 }
 
 const validationError = (message: string): AwsError => new AwsError("ValidationError", message);
+
+/** An endpoint serves while in service and while an update or its rollback runs (the old fleet still answers). */
+const SERVING_STATUSES = new Set(["InService", "Updating", "RollingBack"]);
 
 export function createRuntimeService(
   directory: EndpointDirectory,
   accountId: string,
   recorder: InvocationRecorder,
 ): RuntimeService {
-  const inService = (name: string) => {
-    const found = directory.lookup(name);
+  const inService = (name: string, targetVariant?: string) => {
+    const found = directory.lookup(name, targetVariant);
     if (!found) throw validationError(`Endpoint ${name} of account ${accountId} not found.`);
-    if (!found.serving || (found.status !== "InService" && found.status !== "Updating")) {
+    if (!found.serving || !SERVING_STATUSES.has(found.status)) {
       throw validationError(
         `Endpoint ${name} is not in service (status ${found.status}); wait for InService (waitUntilEndpointInService) before invoking it.`,
       );
@@ -101,7 +106,7 @@ export function createRuntimeService(
   return {
     async invokeEndpoint(input) {
       const name = input.EndpointName as string;
-      const { serving, asyncInference } = inService(name);
+      const { serving, asyncInference } = inService(name, input.TargetVariant);
       if (asyncInference) {
         throw validationError(
           `Endpoint ${name} is an asynchronous endpoint (its endpoint configuration has an AsyncInferenceConfig): send requests with InvokeEndpointAsync, with the input in S3.`,

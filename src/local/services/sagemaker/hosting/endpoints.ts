@@ -31,12 +31,22 @@ import type { EndpointMetrics } from "./metrics";
 import type { ExecutionMode } from "./model-instance";
 import type { Models } from "./models";
 import type { EndpointRecord, ModelRecord, PendingDeployment, VariantRecord } from "./records";
+import {
+  AlarmWatch,
+  checkDeploymentConfig,
+  type Halt,
+  rollbackReason,
+  rolloutPlan,
+  TrafficSplit,
+} from "./rollout";
 
 /** How often backlogs and utilization are sampled (AWS publishes them each minute). */
 const SAMPLE_MS = 5_000;
 
 interface Live {
   deployment?: Deployment;
+  /** A staged rollout in progress: requests are split between the serving fleet and the new one. */
+  split?: TrafficSplit;
   /** Operations on one endpoint run one after another (create, update, scale, delete). */
   queue: Promise<void>;
 }
@@ -78,13 +88,14 @@ export class Endpoints implements EndpointDirectory {
     for (const record of this.store.list()) this.records.set(storeKey(record.EndpointName), record);
   }
 
-  lookup(name: string): ReturnType<EndpointDirectory["lookup"]> {
+  lookup(name: string, targetVariant?: string): ReturnType<EndpointDirectory["lookup"]> {
     const key = storeKey(name);
     const record = this.records.get(key);
     if (!record) return undefined;
+    const live = this.live.get(key);
     return {
       status: record.EndpointStatus,
-      serving: this.live.get(key)?.deployment,
+      serving: live?.split ? live.split.pick(targetVariant) : live?.deployment,
       asyncInference: record.asyncInference && this.asyncInference.queue(name),
     };
   }
@@ -111,6 +122,7 @@ export class Endpoints implements EndpointDirectory {
       LastModifiedTime: now,
       variants: [],
       pending: { ...planned, StartTime: now },
+      deploymentConfig: input.DeploymentConfig,
     };
     this.tags.register(arn, input.Tags as { Key: string; Value: string }[] | undefined);
     this.save(record);
@@ -127,9 +139,20 @@ export class Endpoints implements EndpointDirectory {
         `Endpoint "${record.EndpointArn}" is ${record.asyncInference ? "an asynchronous" : "a real-time"} endpoint and endpoint configuration ${planned.EndpointConfigName} is ${planned.asyncInference ? "asynchronous" : "real-time"}: an update cannot switch between them (queued requests would be lost). Create a new endpoint instead.`,
       );
     }
+    const variants = input.RetainAllVariantProperties
+      ? retainVariantProperties(planned.variants, record.variants, input.ExcludeRetainedVariantProperties)
+      : planned.variants;
+    const deploymentConfig =
+      input.DeploymentConfig ??
+      (input.RetainDeploymentConfig ? (record.lastDeploymentConfig ?? record.deploymentConfig) : undefined);
+    if (deploymentConfig) {
+      checkDeploymentConfig(deploymentConfig, record.variants, variants, (name) =>
+        Boolean(this.ctx.cloudwatch.getAlarm(name)),
+      );
+    }
     // New containers start before the old ones stop, so both count for the limit.
-    this.checkCapacity(planned.variants, undefined);
-    record.pending = { ...planned, StartTime: Date.now() };
+    this.checkCapacity(variants, undefined);
+    record.pending = { ...planned, variants, deploymentConfig, StartTime: Date.now() };
     this.move(record, "Updating");
     this.enqueue(record, () => this.rollOut(record));
     return { EndpointArn: record.EndpointArn };
@@ -231,6 +254,7 @@ export class Endpoints implements EndpointDirectory {
     if (record.variants.length > 0)
       output.ProductionVariants = record.variants.map((v) => this.summary(record, v));
     if (record.FailureReason) output.FailureReason = record.FailureReason;
+    if (record.lastDeploymentConfig) output.LastDeploymentConfig = record.lastDeploymentConfig;
     const asyncInference = record.asyncInference ?? record.pending?.asyncInference;
     if (asyncInference) output.AsyncInferenceConfig = asyncInference;
     if (record.pending) {
@@ -244,7 +268,13 @@ export class Endpoints implements EndpointDirectory {
             ? { DesiredServerlessConfig: variant.serverless }
             : { DesiredInstanceCount: variant.instanceCount }),
           VariantStatus: [
-            { Status: "Creating", StartTime: new Date(record.pending?.StartTime ?? Date.now()) },
+            {
+              Status: record.pending?.stage?.Status ?? "Creating",
+              StatusMessage: record.pending?.stage?.StatusMessage,
+              StartTime: new Date(
+                record.pending?.stage?.StartTime ?? record.pending?.StartTime ?? Date.now(),
+              ),
+            },
           ],
         })),
       };
@@ -415,6 +445,10 @@ export class Endpoints implements EndpointDirectory {
     if (!pending) return;
     const key = storeKey(record.EndpointName);
     const live = this.live.get(key) as Live;
+    const plan =
+      live.deployment && pending.deploymentConfig
+        ? rolloutPlan(pending.deploymentConfig, record.variants, pending.variants)
+        : undefined;
     let deployment: Deployment | undefined;
     try {
       deployment = await Deployment.start({
@@ -424,7 +458,13 @@ export class Endpoints implements EndpointDirectory {
         metrics: this.metrics,
         dir: join(this.containersDir, encodeURIComponent(key), String(++this.deploymentCounter)),
         registry: this.ctx.processes,
-        variants: pending.variants,
+        variants:
+          plan?.initialGreenInstances === undefined
+            ? pending.variants
+            : pending.variants.map((variant) => ({
+                ...variant,
+                instanceCount: plan.initialGreenInstances as number,
+              })),
         slotsPerInstance:
           pending.asyncInference?.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? undefined,
         serverlessBudget: this.serverlessBudget,
@@ -460,8 +500,13 @@ export class Endpoints implements EndpointDirectory {
       return;
     }
     const previous = live.deployment;
+    if (plan && previous) {
+      const outcome = await this.shiftTraffic(record, live, previous, deployment, plan);
+      if (outcome !== "done") return;
+    }
     live.deployment = deployment;
     await previous?.stop();
+    if (pending.deploymentConfig) record.lastDeploymentConfig = pending.deploymentConfig;
     record.variants = pending.variants;
     record.EndpointConfigName = pending.EndpointConfigName;
     record.asyncInference = pending.asyncInference;
@@ -476,6 +521,83 @@ export class Endpoints implements EndpointDirectory {
     }
   }
 
+  /**
+   * A staged rollout (UpdateEndpoint with a DeploymentConfig): traffic moves to green step by step, each step
+   * baking while the rollback alarms are watched. "done" when green has it all (blue stops after the termination
+   * wait); otherwise traffic is back on blue, green is stopped and the endpoint says why.
+   */
+  private async shiftTraffic(
+    record: EndpointRecord,
+    live: Live,
+    blue: Deployment,
+    green: Deployment,
+    plan: ReturnType<typeof rolloutPlan>,
+  ): Promise<"done" | "rolled back" | "cancelled"> {
+    const pending = record.pending as PendingDeployment;
+    const split = new TrafficSplit(blue, green);
+    live.split = split;
+    const watch = new AlarmWatch(this.ctx.cloudwatch, plan.alarms);
+    const deadline = plan.deadlineMs === undefined ? undefined : pending.StartTime + plan.deadlineMs;
+    const cancelled = () => record.EndpointStatus === "Deleting" || this.stopping;
+    const stage = (Status: NonNullable<PendingDeployment["stage"]>["Status"], StatusMessage?: string) => {
+      pending.stage = { Status, StatusMessage, StartTime: Date.now() };
+      this.save(record);
+    };
+    const bake = async (ms: number, what: string) => {
+      stage("Baking", what);
+      return watch.bake(ms, cancelled, deadline);
+    };
+    let outcome: Halt | undefined;
+    for (const [index, step] of plan.steps.entries()) {
+      const share = `${Math.round(step.greenShare * 100)}%`;
+      stage(
+        "ActivatingTraffic",
+        `Shifting ${share} of the traffic to the new fleet (step ${index + 1} of ${plan.steps.length}).`,
+      );
+      try {
+        if (step.greenInstances !== undefined) await green.variants[0]?.fleet.scale(step.greenInstances);
+      } catch (error) {
+        outcome = { kind: "failed", reason: `the new fleet could not grow (${(error as Error).message})` };
+        break;
+      }
+      split.greenShare = step.greenShare;
+      if (step.blueInstances !== undefined) await blue.variants[0]?.fleet.scale(step.blueInstances);
+      outcome = await bake(
+        step.bakeMs,
+        `Baking step ${index + 1} of ${plan.steps.length} with ${share} of the traffic on the new fleet.`,
+      );
+      if (outcome) break;
+    }
+    if (!outcome && plan.terminationWaitMs > 0) {
+      outcome = await bake(
+        plan.terminationWaitMs,
+        "All traffic on the new fleet; waiting before the old one is terminated.",
+      );
+    }
+    if (!outcome) {
+      live.split = undefined;
+      return "done";
+    }
+    // Back to blue: all traffic at once, blue whole again, green gone.
+    live.split = undefined;
+    live.deployment = blue;
+    if (outcome.kind === "cancelled") {
+      await green.stop();
+      return "cancelled";
+    }
+    const reason = rollbackReason(outcome);
+    this.move(record, "RollingBack", reason);
+    const blueVariant = record.variants[0];
+    if (plan.initialGreenInstances !== undefined && blueVariant) {
+      await blue.variants[0]?.fleet.scale(blueVariant.instanceCount).catch(() => undefined);
+    }
+    await green.stop();
+    record.lastDeploymentConfig = pending.deploymentConfig;
+    record.pending = undefined;
+    this.move(record, "InService", reason);
+    return "rolled back";
+  }
+
   /** The metrics SageMaker samples rather than counts: async backlogs, and the containers' CPU and memory. */
   private sample(): void {
     for (const live of this.live.values()) {
@@ -486,7 +608,8 @@ export class Endpoints implements EndpointDirectory {
         const instances = deployment.variants.reduce((sum, variant) => sum + variant.fleet.readyCount, 0);
         this.metrics.backlog({ endpointName: deployment.name, backlog: queue.backlog, instances });
       }
-      for (const variant of deployment.variants) {
+      // During a staged rollout both fleets run: the new one's containers count for the variant too.
+      for (const variant of [...deployment.variants, ...(live.split?.green.variants ?? [])]) {
         this.metrics.utilization({
           endpointName: deployment.name,
           variantName: variant.name,
@@ -546,6 +669,24 @@ export class Endpoints implements EndpointDirectory {
     live.queue = next;
     return next;
   }
+}
+
+/** RetainAllVariantProperties: a variant that stays keeps its weight and instance count unless excluded. */
+function retainVariantProperties(
+  planned: VariantRecord[],
+  current: readonly VariantRecord[],
+  excluded: readonly { VariantPropertyType?: string }[] | undefined,
+): VariantRecord[] {
+  const skip = new Set((excluded ?? []).map((entry) => entry.VariantPropertyType));
+  return planned.map((variant) => {
+    const now = current.find((candidate) => candidate.VariantName === variant.VariantName);
+    if (!now) return variant;
+    return {
+      ...variant,
+      weight: skip.has("DesiredWeight") ? variant.weight : now.weight,
+      instanceCount: skip.has("DesiredInstanceCount") ? variant.instanceCount : now.instanceCount,
+    };
+  });
 }
 
 /** Members of an update that were given (ServerlessUpdateConfig leaves the others as they are). */

@@ -1,6 +1,7 @@
 import type {
   AsyncInferenceConfig,
   ContainerDefinition,
+  DeploymentConfig,
   EndpointStatus,
   ProductionVariant,
   ProductionVariantServerlessConfig,
@@ -58,6 +59,10 @@ export interface EndpointRecord {
   variants: VariantRecord[];
   /** Present on an asynchronous endpoint: where answers go, and how many requests one instance takes. */
   asyncInference?: AsyncInferenceConfig;
+  /** CreateEndpoint's DeploymentConfig, what RetainDeploymentConfig reuses until an update brings another. */
+  deploymentConfig?: DeploymentConfig;
+  /** The DeploymentConfig of the last update (DescribeEndpoint's LastDeploymentConfig). */
+  lastDeploymentConfig?: DeploymentConfig;
   /** The config being rolled out by CreateEndpoint or UpdateEndpoint. */
   pending?: PendingDeployment;
 }
@@ -67,4 +72,8 @@ export interface PendingDeployment {
   StartTime: number;
   variants: VariantRecord[];
   asyncInference?: AsyncInferenceConfig;
+  /** How traffic moves to these variants (UpdateEndpoint's DeploymentConfig). */
+  deploymentConfig?: DeploymentConfig;
+  /** Where the rollout is: each pending variant's VariantStatus. */
+  stage?: { Status: "Creating" | "ActivatingTraffic" | "Baking"; StatusMessage?: string; StartTime: number };
 }
