@@ -3,6 +3,7 @@ export * from "./async-predictor";
 export * from "./cleanup";
 export * from "./config";
 export * from "./cost";
+export * from "./endpoint-metrics";
 export * from "./estimator";
 export * from "./image-uris";
 export * from "./lambda";

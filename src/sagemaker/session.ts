@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -32,6 +33,8 @@ export interface WorkshopSession {
   readonly logs: CloudWatchLogsClient;
   /** Lambda (local Lambda on the same server in local mode). */
   readonly lambda: LambdaClient;
+  /** Metrics and alarms (CloudWatch): endpoint metrics, deployment guardrails. */
+  readonly cloudwatch: CloudWatchClient;
   /** The execution role ARN (a clear error in AWS mode when none is configured). */
   roleArn(): string;
   accountId(): Promise<string>;
@@ -59,6 +62,7 @@ export function createClients(settings: ClientSettings) {
     s3: new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }),
     logs: new CloudWatchLogsClient(settings),
     lambda: new LambdaClient(settings),
+    cloudwatch: new CloudWatchClient(settings),
   };
 }
 

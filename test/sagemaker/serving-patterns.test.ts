@@ -3,7 +3,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { DescribeEndpointCommand } from "@aws-sdk/client-sagemaker";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  DescribeEndpointCommand,
+} from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AsyncInferenceError,
@@ -11,10 +15,18 @@ import {
   AsyncPredictor,
 } from "../../src/sagemaker/async-predictor";
 import { cleanupWorkshopResources } from "../../src/sagemaker/cleanup";
+import {
+  endpointMetric,
+  metricTraces,
+  setVariantWeights,
+  variantStates,
+} from "../../src/sagemaker/endpoint-metrics";
 import { ensureLocalSageMaker, stopLocalSageMaker } from "../../src/sagemaker/local-launcher";
-import { HuggingFaceModel } from "../../src/sagemaker/model";
+import { HuggingFaceModel, waitForEndpoint } from "../../src/sagemaker/model";
 import { MultiDataModel } from "../../src/sagemaker/multi-data-model";
+import { workshopTags } from "../../src/sagemaker/naming";
 import { PipelineModel } from "../../src/sagemaker/pipeline-model";
+import { Predictor } from "../../src/sagemaker/predictor";
 import { s3Uri } from "../../src/sagemaker/s3";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 import { KEYWORD_MODEL, modelArchive } from "../local/hosting-fixtures";
@@ -201,5 +213,63 @@ describe("MultiDataModel", () => {
       received: { inputs: "x" },
     });
     await expect(mme.addModel(modelData, "not-an-archive")).rejects.toThrow(/ends with \.tar\.gz/);
+  });
+});
+
+describe("A/B helpers", () => {
+  it("reads variant weights, moves them, and charts Invocations per variant from CloudWatch", async () => {
+    const startTime = new Date(Date.now() - 60_000);
+    const first = await model().create();
+    const endpointName = `ab-${Date.now().toString(36)}`;
+    await session.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: endpointName,
+        ProductionVariants: ["A", "B"].map((VariantName) => ({
+          VariantName,
+          ModelName: first,
+          InstanceType: "ml.m5.large",
+          InitialInstanceCount: 1,
+          InitialVariantWeight: 1,
+        })),
+        Tags: workshopTags("patterns"),
+      }),
+    );
+    await session.sagemaker.send(
+      new CreateEndpointCommand({
+        EndpointName: endpointName,
+        EndpointConfigName: endpointName,
+        Tags: workshopTags("patterns"),
+      }),
+    );
+    await waitForEndpoint(session, endpointName, { onStatus: () => {} });
+    const predictor = new Predictor(session, endpointName);
+    const served: Record<string, number> = {};
+    for (let i = 0; i < 30; i++) {
+      const { variant } = await predictor.predict({ inputs: "최고" });
+      served[variant as string] = (served[variant as string] ?? 0) + 1;
+    }
+    expect((await variantStates(session, endpointName)).map((v) => [v.variant, v.currentWeight])).toEqual([
+      ["A", 1],
+      ["B", 1],
+    ]);
+    const moved = await setVariantWeights(session, endpointName, { A: 1, B: 0 }, { onStatus: () => {} });
+    expect(moved.map((v) => [v.variant, v.currentWeight])).toEqual([
+      ["A", 1],
+      ["B", 0],
+    ]);
+    for (let i = 0; i < 5; i++) expect((await predictor.predict({ inputs: "최고" })).variant).toBe("A");
+    let points: Awaited<ReturnType<typeof endpointMetric>> = [];
+    for (let attempt = 0; attempt < 40; attempt++) {
+      points = await endpointMetric(session, { endpointName, metricName: "Invocations", startTime });
+      const total = points.reduce((sum, point) => sum + point.value, 0);
+      if (total >= 35) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const sum = (series: string) =>
+      points.filter((p) => p.series === series).reduce((a, p) => a + p.value, 0);
+    expect(sum("A")).toBe((served.A ?? 0) + 5);
+    expect(sum("B")).toBe(served.B ?? 0);
+    const traces = metricTraces(points);
+    expect(traces.map((trace) => trace.name).sort()).toEqual(["A", "B"].filter((name) => sum(name) > 0));
   });
 });
