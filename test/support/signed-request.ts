@@ -39,6 +39,8 @@ export interface SignedRequestOptions {
   region?: string;
   /** Leave the request unsigned (no Authorization at all). */
   unsigned?: boolean;
+  /** The time the signature claims (default now): a clock that is off. */
+  signingDate?: Date;
 }
 
 export interface RawAnswer {
@@ -69,16 +71,19 @@ export async function signedRequest(url: string, options: SignedRequestOptions):
     });
     const queryBag: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(query)) queryBag[name] = value;
-    const result = await signer.sign({
-      method: options.method ?? "POST",
-      protocol: "http:",
-      hostname: target.hostname,
-      port: Number(target.port),
-      path,
-      query: queryBag,
-      headers,
-      body,
-    });
+    const result = await signer.sign(
+      {
+        method: options.method ?? "POST",
+        protocol: "http:",
+        hostname: target.hostname,
+        port: Number(target.port),
+        path,
+        query: queryBag,
+        headers,
+        body,
+      },
+      options.signingDate ? { signingDate: options.signingDate } : undefined,
+    );
     signed = result.headers as Record<string, string>;
   }
   return new Promise((resolve, reject) => {
