@@ -1,22 +1,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateTrainingJobCommand,
-  type CreateTrainingJobRequest,
   DescribeTrainingJobCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readLocalCredentials } from "../../src/common/local-credentials";
 import { nodeEntry } from "../../src/local/core/processes";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 import { clientConfig } from "../support/local-clients";
+import { scriptTrainingJob } from "../support/training-job";
 import { BUCKET, containerPids, deploy, type Local, modelArchive, settled } from "./hosting-fixtures";
 
 /**
@@ -36,10 +35,6 @@ const CALLER = {
   MY_TOKEN: "my-token-do-not-leak",
   GITHUB_TOKEN: "ghp_callerstoken",
 };
-
-const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
-const IMAGE_TRAINING =
-  "763104351884.dkr.ecr.ap-northeast-2.amazonaws.com/huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04";
 
 /** The variables a child reports about itself: the AWS ones by name, and every value, to look for leaks. */
 const REPORT_ENV = `
@@ -72,19 +67,6 @@ interface EnvReport {
   values: string[];
 }
 
-async function sourceArchive(files: Record<string, string>): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), "children-src-"));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of tar.c({ gzip: true, cwd: dir }, Object.keys(files)) as AsyncIterable<Buffer>)
-    chunks.push(chunk);
-  rmSync(dir, { recursive: true, force: true });
-  return Buffer.concat(chunks);
-}
-
 function clientsFor(server: Pick<LocalServer, "url" | "region" | "credentials" | "stateDir">): Local {
   const config = clientConfig(server as LocalServer);
   return {
@@ -100,45 +82,6 @@ function clientsFor(server: Pick<LocalServer, "url" | "region" | "credentials" |
 
 function destroyClients(local: Local): void {
   for (const client of [local.sm, local.runtime, local.runtimeOnce, local.s3, local.logs]) client.destroy();
-}
-
-/** The request the SageMaker Python SDK sends for a script in sourcedir.tar.gz. */
-async function scriptJob(
-  local: Local,
-  name: string,
-  script: string,
-  environment: Record<string, string> = {},
-): Promise<CreateTrainingJobRequest> {
-  const key = `${name}/source/sourcedir.tar.gz`;
-  await local.s3.send(
-    new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await sourceArchive({ "train.js": script }) }),
-  );
-  await local.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "data/train/a.txt", Body: "x" }));
-  return {
-    TrainingJobName: name,
-    RoleArn: ROLE,
-    AlgorithmSpecification: { TrainingImage: IMAGE_TRAINING, TrainingInputMode: "File" },
-    HyperParameters: {
-      sagemaker_program: '"train.js"',
-      sagemaker_submit_directory: `"s3://${BUCKET}/${key}"`,
-    },
-    InputDataConfig: [
-      {
-        ChannelName: "train",
-        DataSource: {
-          S3DataSource: {
-            S3DataType: "S3Prefix",
-            S3Uri: `s3://${BUCKET}/data/train`,
-            S3DataDistributionType: "FullyReplicated",
-          },
-        },
-      },
-    ],
-    OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
-    ResourceConfig: { InstanceType: "ml.m5.xlarge", InstanceCount: 1, VolumeSizeInGB: 30 },
-    StoppingCondition: { MaxRuntimeInSeconds: 600 },
-    Environment: environment,
-  };
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000) {
@@ -219,7 +162,9 @@ describe("what children see of the server's environment", () => {
   });
 
   it("a training job's script gets the server's local key, not the caller's secret or tokens", async () => {
-    await local.sm.send(new CreateTrainingJobCommand(await scriptJob(local, "env-report", TRAIN_SCRIPT)));
+    await local.sm.send(
+      new CreateTrainingJobCommand(await scriptTrainingJob(local.s3, BUCKET, "env-report", TRAIN_SCRIPT)),
+    );
     const job = await until("the job to finish", async () => {
       const described = await local.sm.send(
         new DescribeTrainingJobCommand({ TrainingJobName: "env-report" }),
@@ -289,8 +234,9 @@ describe("children die with the server", () => {
       const pidFile = join(stateDir, "job.pid");
       await remote.sm.send(
         new CreateTrainingJobCommand(
-          await scriptJob(
-            remote,
+          await scriptTrainingJob(
+            remote.s3,
+            BUCKET,
             "outlive-me",
             `require("node:fs").writeFileSync(process.env.PID_FILE, String(process.pid)); setInterval(() => {}, 1000);`,
             { PID_FILE: pidFile },
