@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -8,7 +9,12 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
 import { clientConfig, credentialsEnvironment } from "../support/local-clients";
-import { type RawAnswer, type SignedRequestOptions, signedRequest } from "../support/signed-request";
+import {
+  type RawAnswer,
+  type SignedRequestOptions,
+  signedHeaders,
+  signedRequest,
+} from "../support/signed-request";
 import { BUCKET, deploy, type Local, modelArchive, startLocal, stopLocal } from "./hosting-fixtures";
 
 /**
@@ -410,6 +416,59 @@ describe("signed requests only", () => {
     } finally {
       s3.destroy();
     }
+  });
+});
+
+/** Raw bytes to the server; what comes back, and whether the server closed the connection within `ms`. */
+function rawExchange(bytes: string, ms = 5_000): Promise<{ answer: string; closedByServer: boolean }> {
+  return new Promise((done) => {
+    const socket = connect(local.server.port, "127.0.0.1");
+    let answer = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done({ answer, closedByServer: false });
+    }, ms);
+    socket.on("connect", () => socket.write(bytes));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      done({ answer, closedByServer: true });
+    });
+    socket.on("error", () => undefined);
+  });
+}
+
+describe("bodies that never come", () => {
+  it("refuses an unsigned request on its head, without waiting for the 1 GB it declares, and closes the connection", async () => {
+    const { answer, closedByServer } = await rawExchange(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1:${local.server.port}\r\nContent-Type: application/x-amz-json-1.1\r\n` +
+        "X-Amz-Target: SageMaker.ListModels\r\nContent-Length: 1073741824\r\n\r\n{}",
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"__type":"MissingAuthenticationTokenException"');
+    expect(answer.toLowerCase()).toContain("connection: close");
+    expect(closedByServer).toBe(true);
+  });
+
+  it("refuses a signed request declaring more than the body limit at once (413), and closes the connection", async () => {
+    const family = FAMILIES[1] as Family;
+    const request = family.request();
+    const headers = await signedHeaders(local.server.url, {
+      ...request,
+      credentials: clientConfig(local.server).credentials,
+      headers: { ...request.headers, "content-length": String(1024 ** 3) },
+    });
+    const { answer, closedByServer } = await rawExchange(
+      `POST / HTTP/1.1\r\n${Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join("")}\r\n{}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('"__type":"EntityTooLarge"');
+    expect(closedByServer).toBe(true);
+    await stillServing();
   });
 });
 
