@@ -335,7 +335,7 @@ function probes(escapeRoot: string): Probe[] {
     {
       family: "exposure",
       name: "text/plain simple POST to /endpoints/…/invocations (no preflight)",
-      rule: "403 MissingAuthenticationTokenException, container not reached",
+      rule: "403 (another site's Origin, unsigned), container not reached",
       run: async () =>
         refusedWith(
           403,
