@@ -173,11 +173,6 @@ export function loadSettings(
   const auth = onOff(env, AUTH_VARIABLE, problems);
   const metrics = onOff(env, METRICS_VARIABLE, problems);
   if (problems.length > 0) throw new SettingsError(problems);
-  if (!auth) {
-    warnings.push(
-      `${AUTH_VARIABLE}=off: requests are served without checking their signatures. Anyone who can reach this port can run code as you; keep it for scripted use on a machine of your own.`,
-    );
-  }
   const known = new Set([
     ...Object.values(NUMBERS).map((rule) => rule.variable),
     AUTH_VARIABLE,
@@ -191,16 +186,21 @@ export function loadSettings(
     );
   }
   const { archiveMaxBytes, archiveMaxRatio, archiveMaxEntries, ...rest } = numbers;
-  return {
-    settings: {
-      region: env.AWS_REGION || DEFAULT_LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-      ...rest,
-      auth,
-      metrics,
-      archiveLimits: { maxBytes: archiveMaxBytes, maxRatio: archiveMaxRatio, maxEntries: archiveMaxEntries },
-      ...overrides,
-    },
-    warnings,
+  const settings: LocalSettings = {
+    region: env.AWS_REGION || DEFAULT_LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    ...rest,
+    auth,
+    metrics,
+    archiveLimits: { maxBytes: archiveMaxBytes, maxRatio: archiveMaxRatio, maxEntries: archiveMaxEntries },
+    ...overrides,
   };
+  // Whoever turned the checks off (the variable, or a program embedding the server), the start-up says so.
+  if (!settings.auth) {
+    const how = auth ? "auth: false (set by the program that started the server)" : `${AUTH_VARIABLE}=off`;
+    warnings.unshift(
+      `${how}: requests are served without checking their signatures. Anyone who can reach this port can run code as you; keep it for scripted use on a machine of your own.`,
+    );
+  }
+  return { settings, warnings };
 }

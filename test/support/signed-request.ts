@@ -39,6 +39,8 @@ export interface SignedRequestOptions {
   region?: string;
   /** Leave the request unsigned (no Authorization at all). */
   unsigned?: boolean;
+  /** The time the signature claims (default now): a clock that is off. */
+  signingDate?: Date;
 }
 
 export interface RawAnswer {
@@ -47,7 +49,11 @@ export interface RawAnswer {
   text: string;
 }
 
-export async function signedRequest(url: string, options: SignedRequestOptions): Promise<RawAnswer> {
+/** The headers `options` goes on the wire with: signed as the SDKs sign (unless `unsigned`), Host included. */
+export async function signedHeaders(
+  url: string,
+  options: SignedRequestOptions,
+): Promise<Record<string, string>> {
   const target = new URL(url);
   const [path = "/", query = ""] = options.path.split("?");
   const body = options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body);
@@ -58,18 +64,18 @@ export async function signedRequest(url: string, options: SignedRequestOptions):
       Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
     ),
   };
-  let signed = headers;
-  if (!options.unsigned) {
-    const signer = new SignatureV4({
-      service: options.service,
-      region: options.region ?? "ap-northeast-2",
-      credentials: options.credentials ?? { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" },
-      sha256: NodeSha256,
-      uriEscapePath: options.service !== "s3",
-    });
-    const queryBag: Record<string, string> = {};
-    for (const [name, value] of new URLSearchParams(query)) queryBag[name] = value;
-    const result = await signer.sign({
+  if (options.unsigned) return headers;
+  const signer = new SignatureV4({
+    service: options.service,
+    region: options.region ?? "ap-northeast-2",
+    credentials: options.credentials ?? { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" },
+    sha256: NodeSha256,
+    uriEscapePath: options.service !== "s3",
+  });
+  const queryBag: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(query)) queryBag[name] = value;
+  const result = await signer.sign(
+    {
       method: options.method ?? "POST",
       protocol: "http:",
       hostname: target.hostname,
@@ -78,9 +84,16 @@ export async function signedRequest(url: string, options: SignedRequestOptions):
       query: queryBag,
       headers,
       body,
-    });
-    signed = result.headers as Record<string, string>;
-  }
+    },
+    options.signingDate ? { signingDate: options.signingDate } : undefined,
+  );
+  return result.headers as Record<string, string>;
+}
+
+export async function signedRequest(url: string, options: SignedRequestOptions): Promise<RawAnswer> {
+  const target = new URL(url);
+  const body = options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body);
+  const signed = await signedHeaders(url, options);
   return new Promise((resolve, reject) => {
     const call = request(
       {

@@ -68,8 +68,22 @@ export function quarantine(file: string, what: string, why: string): void {
   reporter({ file, movedTo, what, why });
 }
 
-/** Parses a JSON file; undefined when it does not exist; quarantined (and undefined) when it cannot be parsed. */
-export function readJsonFile<T>(file: string, what: string): T | undefined {
+/** Why `value` is not a record with the `required` members (dotted paths), or undefined when it is one. */
+function notARecord(value: unknown, required: readonly string[]): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "it is not a JSON object";
+  for (const path of required) {
+    let at: unknown = value;
+    for (const part of path.split(".")) at = (at as Record<string, unknown> | null | undefined)?.[part];
+    if (at === undefined || at === null) return `it has no ${path}`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses a JSON file; undefined when it does not exist; quarantined (and undefined) when it cannot be parsed, or,
+ * given `required`, when it is not an object with those members (valid JSON that is no record is damage too).
+ */
+export function readJsonFile<T>(file: string, what: string, required?: readonly string[]): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -77,30 +91,53 @@ export function readJsonFile<T>(file: string, what: string): T | undefined {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (error) {
     quarantine(file, what, (error as Error).message);
     return undefined;
   }
+  const wrong = required === undefined ? undefined : notARecord(value, required);
+  if (wrong !== undefined) {
+    quarantine(file, what, wrong);
+    return undefined;
+  }
+  return value as T;
 }
 
 export class JsonStore<T> {
   private readonly dir: string;
+  /** The records found unreadable when the collection opened (moved aside and reported by then). */
+  readonly damaged: readonly string[];
 
-  /** `describe` names a record for a person ("training job nsmc-1") when it has to be moved aside. */
+  /**
+   * `describe` names a record for a person ("training job nsmc-1") when it has to be moved aside; `required`
+   * lists the members (dotted paths) every reader relies on, so a record without them counts as damaged. Opening
+   * the collection sweeps temporaries and reads every record once, so damage is found and reported at start, not
+   * at whichever request happens to read the record first.
+   */
   constructor(
     root: string,
     collection: string,
     private readonly describe: (name: string) => string = (name) => `${collection} record ${name}`,
+    private readonly required: readonly string[] = [],
   ) {
     this.dir = join(root, collection);
     mkdirSync(this.dir, { recursive: true });
     sweepTemporaries(this.dir);
+    const damaged: string[] = [];
+    for (const file of readdirSync(this.dir)) {
+      if (!file.endsWith(".json")) continue;
+      const name = decodeURIComponent(file.slice(0, -5));
+      if (readJsonFile<T>(join(this.dir, file), this.describe(name), this.required) === undefined)
+        damaged.push(name);
+    }
+    this.damaged = damaged;
   }
 
   get(name: string): T | undefined {
-    return readJsonFile<T>(this.file(name), this.describe(name));
+    return readJsonFile<T>(this.file(name), this.describe(name), this.required);
   }
 
   put(name: string, value: T): void {
@@ -119,6 +156,7 @@ export class JsonStore<T> {
         const record = readJsonFile<T>(
           join(this.dir, file),
           this.describe(decodeURIComponent(file.slice(0, -5))),
+          this.required,
         );
         return record === undefined ? [] : [record];
       });

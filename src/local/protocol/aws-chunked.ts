@@ -5,8 +5,9 @@ import { AwsError } from "../core/errors";
 /**
  * The `aws-chunked` content encoding that AWS SDKs use to stream a body with a checksum trailer:
  * `<hex size>[;chunk-signature=<sig>]\r\n<bytes>\r\n` repeated, a zero-size chunk, then trailer lines
- * `name:value\r\n` and an empty line. Chunk signatures are not checked (any credentials are accepted
- * locally); the payload checksum is, where Node can compute it.
+ * `name:value\r\n` and an empty line. This decoder checks no chunk signatures: it reads the bodies whose chunks
+ * carry none (STREAMING-UNSIGNED-PAYLOAD-TRAILER) and any body when signature checks are off; signed chunks are
+ * decoded and checked by the verifier (sigv4/chunked.ts). The payload checksum is checked, where Node can compute it.
  */
 export function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string, string> } {
   const chunks: Buffer[] = [];

@@ -115,9 +115,11 @@ export class Gate {
   async admit(head: RequestHead, family: ErrorFamily, service: string, limit: number): Promise<Admitted> {
     const { verifier } = this.options;
     if (!verifier) return { body: await readBody(head.req, limit), auth: undefined };
-    const signedHash =
-      head.req.headers["x-amz-content-sha256"] !== undefined || head.query.has("X-Amz-Signature");
-    if (signedHash) {
+    const presigned = head.query.has("X-Amz-Signature");
+    const signedHash = head.req.headers["x-amz-content-sha256"] !== undefined || presigned;
+    // A request with no signature at all is refused on its head: its body is never waited for nor read.
+    const unsigned = head.req.headers.authorization === undefined && !presigned;
+    if (signedHash || unsigned) {
       const result = verifier.verify(head.req, { service });
       if (!result.ok) throw toAwsError(result, family);
       const body = await readBody(head.req, limit);

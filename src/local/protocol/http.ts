@@ -7,6 +7,17 @@ import { AwsError } from "../core/errors";
  * their own, smaller, limits (6 MiB for invocations) with their own error codes.
  */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  // A declared length over the cap is refused before a byte is read, not after waiting for bytes that may never come.
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limitBytes) {
+    return Promise.reject(
+      new AwsError(
+        "EntityTooLarge",
+        `The request body (Content-Length ${declared}) exceeds the local limit of ${limitBytes} bytes.`,
+        { status: 413 },
+      ),
+    );
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -43,13 +54,22 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(",") : value;
 }
 
-/** Writes a complete answer with its Content-Length. */
+/** Before an answer is written: a request whose body was not read (refused before it) does not keep its connection. */
+export function closeIfBodyUnread(res: ServerResponse): void {
+  if (res.req !== undefined && !res.req.complete) res.shouldKeepAlive = false;
+}
+
+/**
+ * Writes a complete answer with its Content-Length. An answer to a request whose body was not read (a refusal
+ * before reading it) closes the connection: keeping it would mean waiting for, or reading, that body.
+ */
 export function sendBody(
   res: ServerResponse,
   status: number,
   body: Buffer,
   headers: Record<string, string>,
 ): void {
+  closeIfBodyUnread(res);
   headers["Content-Length"] = String(body.length);
   res.writeHead(status, headers);
   res.end(body);

@@ -4,7 +4,7 @@ import { AwsError, toAwsError } from "../core/errors";
 import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3/service";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
 import type { Gate } from "./gate";
-import { header } from "./http";
+import { closeIfBodyUnread, header } from "./http";
 import type { RequestHead, Route } from "./routes";
 import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 import type { AuthSuccess } from "./sigv4";
@@ -707,6 +707,7 @@ function send(res: ServerResponse, method: string, requestId: string, reply: S3R
     ...reply.headers,
   };
   const status = reply.status ?? 200;
+  closeIfBodyUnread(res);
   // HEAD answers carry the GET's headers (Content-Length included) but never a body, errors included.
   if (method === "HEAD" || status === 204 || status === 304) {
     if (method === "HEAD" && reply.headers?.["Content-Length"] === undefined) headers["Content-Length"] = "0";

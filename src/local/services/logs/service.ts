@@ -332,6 +332,7 @@ export class LogsService {
       const meta = readJsonFile<{ logGroupName: string; creationTime: number }>(
         join(folder, "group.json"),
         `the log group stored in ${folder} (its streams stay on disk but are not served)`,
+        ["logGroupName", "creationTime"],
       );
       if (!meta) continue;
       const group: GroupState = { ...meta, streams: new Map() };
@@ -340,6 +341,7 @@ export class LogsService {
         const stream = readJsonFile<{ logStreamName: string; creationTime: number }>(
           join(folder, file),
           `a log stream of log group ${meta.logGroupName}`,
+          ["logStreamName", "creationTime"],
         );
         if (stream) group.streams.set(stream.logStreamName, { ...stream });
       }

@@ -156,7 +156,11 @@ export class S3Service {
   constructor(root: string) {
     this.root = root;
     mkdirSync(root, { recursive: true });
-    for (const bucket of readdirSync(root)) if (this.bucketExists(bucket)) this.loadIndex(bucket);
+    for (const bucket of readdirSync(root)) {
+      if (!this.bucketExists(bucket)) continue;
+      this.checkMarker(bucket);
+      this.loadIndex(bucket);
+    }
   }
 
   // ---- buckets ---------------------------------------------------------------------------------
@@ -498,6 +502,28 @@ export class S3Service {
       join(this.bucketDir(bucket), "bucket.json"),
     );
     return { name: bucket, creationDate: new Date(info?.creationDate ?? 0) };
+  }
+
+  /**
+   * A bucket's marker (bucket.json) holds only its creation date: when it cannot be read, the damaged file is moved
+   * aside and reported, and a new one is written, so the bucket and its objects are kept.
+   */
+  private checkMarker(bucket: string): void {
+    const file = join(this.bucketDir(bucket), "bucket.json");
+    let why: string;
+    try {
+      const info = JSON.parse(readFileSync(file, "utf8")) as { creationDate?: unknown } | null;
+      if (typeof info?.creationDate === "string" && !Number.isNaN(Date.parse(info.creationDate))) return;
+      why = "it has no creation date";
+    } catch (error) {
+      why = (error as Error).message;
+    }
+    quarantine(
+      file,
+      `the record of bucket ${bucket} (only its creation date is lost: the bucket and its objects are kept, dated now)`,
+      why,
+    );
+    writeFileAtomically(file, JSON.stringify({ name: bucket, creationDate: new Date().toISOString() }));
   }
 
   private checkKey(key: string): void {

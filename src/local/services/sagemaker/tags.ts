@@ -33,7 +33,13 @@ export class SageMakerTags implements TagRegistry {
   private readonly store: JsonStore<TagDocument>;
 
   constructor(stateDir: string) {
-    this.store = new JsonStore<TagDocument>(stateDir, "sagemaker-tags", (arn) => `the tags of ${arn}`);
+    this.store = new JsonStore<TagDocument>(stateDir, "sagemaker-tags", (arn) => `the tags of ${arn}`, [
+      "arn",
+      "tags",
+    ]);
+    // A tag document exists only while its resource does: when one is damaged the tags are lost (and reported),
+    // the resource is not, so it stays registered, with no tags.
+    for (const arn of this.store.damaged) this.store.put(arn, { arn, tags: [] });
   }
 
   register(arn: string, tags: { Key: string; Value: string }[] | undefined): void {

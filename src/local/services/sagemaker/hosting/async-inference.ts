@@ -188,6 +188,7 @@ export class AsyncInference {
       ctx.stateDir,
       "sagemaker-async-requests",
       (seq) => `asynchronous inference request ${seq}`,
+      ["seq", "EndpointName", "InferenceId", "InputLocation", "OutputLocation"],
     );
   }
 

@@ -31,6 +31,7 @@ export class EndpointConfigs {
       ctx.stateDir,
       "sagemaker-endpoint-configs",
       (name) => `endpoint configuration ${name}`,
+      ["EndpointConfigName", "EndpointConfigArn", "CreationTime", "ProductionVariants"],
     );
   }
 

@@ -81,6 +81,7 @@ export class Endpoints implements EndpointDirectory {
       ctx.stateDir,
       "sagemaker-endpoints",
       (name) => `endpoint ${name}`,
+      ["EndpointName", "EndpointArn", "EndpointConfigName", "EndpointStatus", "CreationTime", "variants"],
     );
     this.containersDir = join(ctx.stateDir, "sagemaker-containers");
     this.asyncInference = new AsyncInference(ctx, metrics);

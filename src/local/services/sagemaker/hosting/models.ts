@@ -23,7 +23,11 @@ export class Models {
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
   ) {
-    this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models", (name) => `model ${name}`);
+    this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models", (name) => `model ${name}`, [
+      "ModelName",
+      "ModelArn",
+      "CreationTime",
+    ]);
   }
 
   /** The model, or SageMaker's "Could not find model" ValidationException. */

@@ -42,6 +42,7 @@ export class TrainingJobs {
       ctx.stateDir,
       "sagemaker-training-jobs",
       (name) => `training job ${name}`,
+      ["request.TrainingJobName", "TrainingJobArn", "TrainingJobStatus", "SecondaryStatus", "CreationTime"],
     );
     this.jobsDir = join(ctx.stateDir, "training-jobs");
   }
