@@ -34,7 +34,7 @@ export function sentimentVariants(session: WorkshopSession): SentimentVariant[] 
       {
         archive: "sentiment-hash20.tar.gz",
         baseJobName: "sentiment-hash20",
-        setting: "hash_bits=20 (2^20 buckets, 2 MB)",
+        setting: "hash_bits=20 (2^20 buckets: 2 MB of weights instead of 16 MB)",
         hyperparameters: { hash_bits: 20 },
       },
       {
