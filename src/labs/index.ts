@@ -4,5 +4,9 @@
  */
 
 export * from "./lambda";
+export * from "./multi-model";
+export * from "./pipeline";
+export * from "./review-pipeline";
 export * from "./sentiment";
 export * from "./serving";
+export * from "./topics";

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { TrainingResult } from "../sagemaker/estimator";
 import { localSageMakerHealth } from "../sagemaker/local-launcher";
+import type { LogLine } from "../sagemaker/logs";
 import { EndpointInvocationError, type Predictor } from "../sagemaker/predictor";
 import type { WorkshopSession } from "../sagemaker/session";
 import { findLatestTrainingJob, SENTIMENT_JOB_BASE, trainSentimentModel } from "./sentiment";
@@ -72,4 +73,24 @@ export function countOutcomes(
 export async function serverlessIdleSeconds(session: WorkshopSession): Promise<number | undefined> {
   if (session.mode !== "local" || !session.localUrl) return undefined;
   return (await localSageMakerHealth(session.localUrl))?.serverlessIdleSeconds;
+}
+
+export interface LogStreamSummary {
+  stream: string;
+  lines: number;
+  /** The stream's last lines, oldest first. */
+  last: string[];
+}
+
+/** An endpoint's log lines per stream (one per container of each instance): how many, and the last few. */
+export function summariseLogStreams(lines: readonly LogLine[], last = 2): LogStreamSummary[] {
+  const byStream = new Map<string, string[]>();
+  for (const line of lines) {
+    const messages = byStream.get(line.stream) ?? [];
+    messages.push(line.message);
+    byStream.set(line.stream, messages);
+  }
+  return [...byStream]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([stream, messages]) => ({ stream, lines: messages.length, last: messages.slice(-last) }));
 }

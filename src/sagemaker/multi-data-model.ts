@@ -68,17 +68,23 @@ export class MultiDataModel extends DeployableModel {
 
   /** The models under the prefix, by the name TargetModel takes. */
   async listModels(): Promise<string[]> {
+    return (await this.listModelObjects()).map((model) => model.name);
+  }
+
+  /** The models under the prefix with their archives' sizes (what a first call downloads). */
+  async listModelObjects(): Promise<{ name: string; bytes: number }[]> {
     const { bucket, key } = parseS3Uri(this.modelDataPrefix);
-    const names: string[] = [];
+    const models: { name: string; bytes: number }[] = [];
     for await (const page of paginateListObjectsV2(
       { client: this.session.s3 },
       { Bucket: bucket, Prefix: key },
     )) {
       for (const item of page.Contents ?? []) {
-        if (item.Key?.endsWith(".tar.gz")) names.push(item.Key.slice(key.length));
+        if (item.Key?.endsWith(".tar.gz"))
+          models.push({ name: item.Key.slice(key.length), bytes: item.Size ?? 0 });
       }
     }
-    return names;
+    return models;
   }
 
   protected modelRequest(name: string, roleArn: string, tags: Tag[]): CreateModelCommandInput {

@@ -47,6 +47,11 @@ export class EndpointInvocationError extends Error {
   readonly statusCode?: number;
   readonly originalStatusCode?: number;
   readonly originalMessage?: string;
+  /**
+   * The runtime's own message, which says where a ModelError came from (the variant, and the container of a
+   * multi-container endpoint or pipeline); `message` quotes the container's text instead, when there is one.
+   */
+  readonly serviceMessage: string;
   readonly logStreamArn?: string;
   /** How many times the SDK sent the request before giving up. */
   readonly attempts?: number;
@@ -70,6 +75,7 @@ export class EndpointInvocationError extends Error {
     this.attempts = error.$metadata?.attempts;
     this.originalStatusCode = error.OriginalStatusCode;
     this.originalMessage = error.OriginalMessage;
+    this.serviceMessage = error.message;
     this.logStreamArn = error.LogStreamArn;
   }
 }

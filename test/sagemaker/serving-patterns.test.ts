@@ -204,6 +204,7 @@ describe("MultiDataModel", () => {
     ).toBe("one.tar.gz");
     await mme.addModel(modelData, "keyword.tar.gz");
     expect((await mme.listModels()).sort()).toEqual(["keyword.tar.gz", "one.tar.gz"]);
+    expect((await mme.listModelObjects()).every((model) => model.bytes > 0)).toBe(true);
     const predictor = await mme.deploy({ instanceType: "ml.m5.large", onStatus: () => {} });
     expect((await predictor.predict({ inputs: "최고" }, { targetModel: "keyword.tar.gz" })).result).toEqual([
       { label: "positive", score: 0.9 },
