@@ -1,10 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { ProcessRegistry } from "../../../core/processes";
-import type { ServiceContext } from "../../context";
 import { type ContainerAnswer, type ContainerRequest, InvocationFailure } from "./invocation";
-import type { PreparedContainer } from "./model-files";
-import { type ExecutionMode, type InstanceInvokeOptions, ModelInstance } from "./model-instance";
-import type { MultiModelStore } from "./multi-model";
+import { type InstanceInvokeOptions, type InstanceSpec, ModelInstance } from "./model-instance";
 
 /**
  * The instances of one prepared model for one purpose (a production variant, a batch transform job), and who
@@ -30,22 +26,11 @@ export interface OnDemand {
   budget: InstanceBudget;
 }
 
-export interface FleetSpec {
-  ctx: ServiceContext;
-  containers: readonly PreparedContainer[];
-  mode: ExecutionMode;
-  logGroup: string;
-  logStream(instanceId: string, hostname: string): string;
-  startupTimeoutMs: number;
-  registry?: ProcessRegistry;
-  environment?: Record<string, string>;
+/** What every instance of the fleet is (InstanceSpec), and how the fleet hands out requests. */
+export interface FleetSpec extends Omit<InstanceSpec, "restart" | "onDown"> {
   /** Requests one instance takes at once (unlimited when absent; 1 for serverless). */
   slotsPerInstance?: number;
   onDemand?: OnDemand;
-  /** A multi-model variant's archives. */
-  multiModel?: MultiModelStore;
-  /** A standing instance's container kept dying: the owner decides what fails. */
-  onGiveUp(reason: string): void;
   /** A serverless cold start came up: how long it took (ModelSetupTime). */
   onColdStart?(setupMs: number): void;
 }
