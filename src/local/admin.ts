@@ -7,7 +7,8 @@ import type { Identity } from "./core/arns";
 import { toAwsError } from "./core/errors";
 import { type Gate, sendFamilyError } from "./protocol/gate";
 import { sendBody } from "./protocol/http";
-import type { RequestHead, Route } from "./protocol/routes";
+import type { RequestHead } from "./protocol/request-head";
+import type { Route } from "./protocol/routes";
 import type { LocalSettings } from "./settings";
 
 /**

@@ -24,11 +24,13 @@ import * as tar from "tar";
 import {
   ARCHIVE_LIMIT_SETTINGS,
   type ArchiveKind,
-  type ArchiveLimits,
+  type ExtractionJob,
+  type FromWorker,
   PROGRESS_INTERVAL_MS,
   RATIO_GRACE_BYTES,
+  type ToWorker,
   unsafeEntryReason,
-} from "./archives";
+} from "./archive-rules";
 
 /**
  * The worker thread that extracts one archive for archives.ts, so that gunzip, tar parsing and thousands of
@@ -47,25 +49,6 @@ import {
  * - Owners are never taken from the archive and modes are only 0755 or 0644: no setuid, setgid or sticky bit.
  * - Caps on expanded bytes, compression ratio and entries are checked as the bytes arrive.
  */
-
-export interface ExtractionJob {
-  kind: ArchiveKind;
-  dir: string;
-  limits: ArchiveLimits;
-}
-
-export type ToWorker =
-  | { type: "chunk"; data: Uint8Array }
-  | { type: "end" }
-  /** The archive's bytes could not be read on the main thread's side; the message says why. */
-  | { type: "abort"; message: string };
-
-export type FromWorker =
-  | { type: "pull" }
-  | { type: "progress"; entries: number; bytes: number }
-  | { type: "done"; entries: number; bytes: number }
-  /** `refused`: the archive's fault (an UnsafeArchiveError); otherwise the machine's (disk full, ...). */
-  | { type: "failed"; message: string; refused: boolean };
 
 /** A refusal whose message is complete: it names the entry, the rule and the way out. */
 class Refusal extends Error {}

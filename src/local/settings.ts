@@ -4,7 +4,7 @@
  * the rule, instead of becoming NaN deep inside a service; a misspelt name is warned about.
  */
 
-import { ARCHIVE_LIMIT_SETTINGS, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "./archives";
+import { ARCHIVE_LIMIT_SETTINGS, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "./archive-rules";
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 export const DEFAULT_LOCAL_REGION = "ap-northeast-2";

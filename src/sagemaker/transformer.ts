@@ -11,7 +11,6 @@ import {
 import { parse as parseCsv } from "csv-parse/sync";
 import { assertCostConsent } from "./cost";
 import { type LogLine, LogStreamFollower } from "./logs";
-import type { DeployableModel } from "./model";
 import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
 import { parseS3Uri, s3Uri } from "./s3";
 import type { WorkshopSession } from "./session";
@@ -383,6 +382,11 @@ export async function readTransformOutput(
   return files;
 }
 
+/** What a transformer needs of a model: its name, made with CreateModel when it is not yet (DeployableModel.create). */
+export interface ModelToCreate {
+  create(): Promise<string>;
+}
+
 export class Transformer {
   latestJob?: TransformResult;
   private latestJobName?: string;
@@ -390,7 +394,7 @@ export class Transformer {
   constructor(
     readonly session: WorkshopSession,
     /** The model the jobs run: one of the toolkit's models (created on the first transform) or an existing model's name. */
-    readonly model: DeployableModel | string,
+    readonly model: ModelToCreate | string,
     readonly options: TransformerOptions,
   ) {}
 

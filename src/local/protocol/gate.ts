@@ -3,9 +3,9 @@ import type { ServerResponse } from "node:http";
 import { AwsError } from "../core/errors";
 import { sendJsonError } from "./aws-json";
 import { header, readBody, sendBody } from "./http";
+import type { RequestHead } from "./request-head";
 import { sendRestJsonError } from "./rest-json";
-import type { RequestHead } from "./routes";
-import { sendS3Error } from "./s3-rest";
+import { sendS3Error } from "./s3-reply";
 import { escapeXml } from "./s3-xml";
 import { type AuthErrorFamily, type AuthSuccess, authErrorFor, type SigV4Verifier } from "./sigv4";
 

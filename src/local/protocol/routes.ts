@@ -3,10 +3,10 @@ import { AwsError, toAwsError } from "../core/errors";
 import { handleAwsJson, type JsonServiceSpec, sendJsonError } from "./aws-json";
 import { handleAwsQuery, type QueryServiceSpec, sendQueryError } from "./aws-query";
 import { type ErrorFamily, type Gate, sendFamilyError } from "./gate";
-import { decodedBody, header, newRequestId } from "./http";
+import { decodedBody, header } from "./http";
+import { type RequestHead, readHead } from "./request-head";
 import { type RestJsonService, sendRestJsonError } from "./rest-json";
 import { type CborServiceSpec, handleRpcV2Cbor, sendCborError } from "./rpcv2-cbor";
-import { credentialScopeService } from "./sigv4";
 
 /**
  * The route table: one ordered list decides which service a request is for, the way AWS's own front ends tell
@@ -24,19 +24,6 @@ import { credentialScopeService } from "./sigv4";
  * addressed to this server; each route then admits only signed requests (see gate.ts).
  */
 
-/** What routing looks at, read once per request. */
-export interface RequestHead {
-  readonly req: IncomingMessage;
-  readonly method: string;
-  /** The raw path, percent-encoding intact, without the query. */
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly target: string | undefined;
-  /** The service of the SigV4 credential scope (header or presigned query), unverified. */
-  readonly scope: string | undefined;
-  readonly requestId: string;
-}
-
 /** A route looks at the head once: it either takes the request (the answer to write) or leaves it to the next. */
 export interface Route {
   readonly name: string;
@@ -47,23 +34,6 @@ export interface Route {
 
 /** awsJson and REST request bodies are small on AWS (6 MiB payloads); the cap leaves room to answer clearly. */
 export const MAX_API_BODY_BYTES = 64 * 1024 * 1024;
-
-/** Most requests have no query: they share one empty parameter list instead of parsing nothing. */
-const NO_QUERY = new URLSearchParams();
-
-export function readHead(req: IncomingMessage): RequestHead {
-  const raw = req.url ?? "/";
-  const queryAt = raw.indexOf("?");
-  return {
-    req,
-    method: req.method ?? "GET",
-    path: queryAt >= 0 ? raw.slice(0, queryAt) : raw,
-    query: queryAt >= 0 ? new URLSearchParams(raw.slice(queryAt + 1)) : NO_QUERY,
-    target: header(req, "x-amz-target"),
-    scope: credentialScopeService({ url: raw, headers: req.headers }),
-    requestId: newRequestId(),
-  };
-}
 
 export class Router {
   constructor(

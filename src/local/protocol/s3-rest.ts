@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline, type Readable } from "node:stream";
 import { AwsError, toAwsError } from "../core/errors";
 import type { PutObjectOptions, S3Service, StoredObject } from "../services/s3/service";
 import { decodeAwsChunked, verifyChecksum, verifyContentMd5 } from "./aws-chunked";
 import type { Gate } from "./gate";
-import { closeIfBodyUnread, header } from "./http";
-import type { RequestHead, Route } from "./routes";
+import { header } from "./http";
+import type { RequestHead } from "./request-head";
+import type { Route } from "./routes";
+import { type S3Reply, send, sendS3Error } from "./s3-reply";
 import { xmlDocument, xmlElements, xmlText } from "./s3-xml";
 import type { AuthSuccess } from "./sigv4";
 
@@ -36,15 +37,6 @@ interface S3Request {
   /** The verified signature (undefined when auth is off), and the gate that decodes signed aws-chunked bodies. */
   auth: AuthSuccess | undefined;
   gate: Gate;
-}
-
-interface S3Reply {
-  status?: number;
-  headers?: Record<string, string>;
-  xml?: string;
-  body?: Buffer;
-  /** A body streamed from disk; its Content-Length is among the headers. */
-  stream?: Readable;
 }
 
 /** Sub-resources this server does not implement: answered NotImplemented instead of being misread. */
@@ -85,8 +77,6 @@ const STORED_HEADERS = ["content-disposition", "content-language", "cache-contro
 
 const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]*[a-z0-9])\.localhost(?::\d+)?$/i;
 
-const XML_HEADERS = { "Content-Type": "application/xml" };
-
 /** S3, the explicit last entry of the route table: whatever no other service claimed. */
 export function s3Route(s3: S3Service, options: S3ProtocolOptions, gate: Gate): Route {
   return {
@@ -118,10 +108,6 @@ async function handleS3(
   } catch (error) {
     sendS3Error(res, method, toAwsError(error, "InternalError"), requestId);
   }
-}
-
-export function sendS3Error(res: ServerResponse, method: string, error: AwsError, requestId: string): void {
-  send(res, method, requestId, errorReply(error, requestId));
 }
 
 function entityTooLarge(size: number | undefined, limit: number): AwsError {
@@ -681,47 +667,3 @@ async function completeMultipartUpload(s3: S3Service, request: S3Request): Promi
 }
 
 // ---- writing -------------------------------------------------------------------------------------------
-
-function errorReply(error: AwsError, requestId: string): S3Reply {
-  const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(error.fields))
-    if (value !== undefined) fields[name] = String(value);
-  return {
-    status: error.status,
-    xml: `<?xml version="1.0" encoding="UTF-8"?>\n${`<Error>${toErrorXml({ Code: error.code, Message: error.message, ...fields, RequestId: requestId })}</Error>`}`,
-  };
-}
-
-function toErrorXml(fields: Record<string, string>): string {
-  return Object.entries(fields)
-    .map(([name, value]) => `<${name}>${value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</${name}>`)
-    .join("");
-}
-
-function send(res: ServerResponse, method: string, requestId: string, reply: S3Reply): void {
-  const payload = reply.body ?? (reply.xml !== undefined ? Buffer.from(reply.xml, "utf8") : Buffer.alloc(0));
-  const headers: Record<string, string> = {
-    "x-amz-request-id": requestId,
-    "x-amz-id-2": requestId,
-    ...(reply.xml !== undefined ? XML_HEADERS : {}),
-    ...reply.headers,
-  };
-  const status = reply.status ?? 200;
-  closeIfBodyUnread(res);
-  // HEAD answers carry the GET's headers (Content-Length included) but never a body, errors included.
-  if (method === "HEAD" || status === 204 || status === 304) {
-    if (method === "HEAD" && reply.headers?.["Content-Length"] === undefined) headers["Content-Length"] = "0";
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  if (reply.stream) {
-    res.writeHead(status, headers);
-    // A client that goes away mid-download ends the stream (and closes the file) with it.
-    pipeline(reply.stream, res, () => {});
-    return;
-  }
-  headers["Content-Length"] = String(payload.length);
-  res.writeHead(status, headers);
-  res.end(payload);
-}

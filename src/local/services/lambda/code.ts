@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { unzipSync } from "fflate";
-import { unsafeEntryReason } from "../../archives";
+import { unsafeEntryReason } from "../../archive-rules";
 import { AwsError } from "../../core/errors";
 
 /**
