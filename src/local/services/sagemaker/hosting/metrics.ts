@@ -48,6 +48,10 @@ const FLUSH_MS = 1_000;
 
 interface Series {
   dimensions: Dimension[];
+  /** Invocation counts are due (a request came, or the variant is serving and idle). */
+  counted: boolean;
+  /** Publishes InvocationsPerInstance, 0 included (not for asynchronous or serverless variants). */
+  instanceBased: boolean;
   invocations: number;
   perInstance: number;
   errors4xx: number;
@@ -72,12 +76,26 @@ export class EndpointMetrics {
   invocation(sample: InvocationSample): void {
     if (!this.enabled) return;
     for (const series of this.seriesOf(sample.endpointName, sample.variantName, sample.endpointConfigName)) {
+      series.counted = true;
       series.invocations++;
       if (sample.instances > 0) series.perInstance += 1 / sample.instances;
       if (sample.outcome === "4xx") series.errors4xx++;
       if (sample.outcome === "5xx") series.errors5xx++;
       if (sample.modelLatencyUs !== undefined) series.modelLatency.push(Math.round(sample.modelLatencyUs));
       series.overheadLatency.push(Math.round(sample.overheadLatencyUs));
+    }
+    this.schedule();
+  }
+
+  /**
+   * An instance-based variant that is up: its invocation counts are published even when they are 0, as SageMaker
+   * publishes them each minute, so an alarm on them (a target-tracking scale-in) sees an idle variant, not no data.
+   */
+  serving(endpointName: string, variantName: string, endpointConfigName: string): void {
+    if (!this.enabled) return;
+    for (const series of this.seriesOf(endpointName, variantName, endpointConfigName)) {
+      series.counted = true;
+      series.instanceBased = true;
     }
     this.schedule();
   }
@@ -167,9 +185,9 @@ export class EndpointMetrics {
       const count = (MetricName: string, Value: number): void => {
         data.push({ MetricName, Dimensions: series.dimensions, Value, Unit: "None", StorageResolution: 1 });
       };
-      if (series.invocations > 0) {
+      if (series.counted) {
         count("Invocations", series.invocations);
-        if (series.perInstance > 0) count("InvocationsPerInstance", series.perInstance);
+        if (series.perInstance > 0 || series.instanceBased) count("InvocationsPerInstance", series.perInstance);
         count("Invocation4XXErrors", series.errors4xx);
         count("Invocation5XXErrors", series.errors5xx);
       }
@@ -213,6 +231,8 @@ export class EndpointMetrics {
     if (!series) {
       series = {
         dimensions,
+        counted: false,
+        instanceBased: false,
         invocations: 0,
         perInstance: 0,
         errors4xx: 0,
