@@ -136,13 +136,18 @@ async function activities(resourceId: string): Promise<ScalingActivity[]> {
 }
 
 /** Waits for a finished activity setting `count`, and returns it. */
-function activitySetting(resourceId: string, count: number, seconds?: number): Promise<ScalingActivity> {
+function activitySetting(
+  resourceId: string,
+  count: number,
+  seconds?: number,
+  what = "instance count",
+): Promise<ScalingActivity> {
   return until(
     `an activity setting ${resourceId} to ${count}`,
     async () =>
       (await activities(resourceId)).find(
         (activity) =>
-          activity.Description === `Setting desired instance count to ${count}.` &&
+          activity.Description === `Setting desired ${what} to ${count}.` &&
           activity.StatusCode !== "InProgress",
       ),
     seconds,
@@ -445,6 +450,78 @@ describe("scalable targets", () => {
     );
     expect(after.ScalableTargets).toEqual([]);
     await deleteEndpoint(local, endpoint);
+  });
+});
+
+describe("serverless provisioned concurrency", () => {
+  it("scales a serverless variant's ProvisionedConcurrency within its MaxConcurrency", async () => {
+    const { endpoint } = await deploy(local, keywordArchive, {
+      variants: [
+        {
+          InstanceType: undefined,
+          InitialInstanceCount: undefined,
+          ServerlessConfig: { MemorySizeInMB: 1024, MaxConcurrency: 3, ProvisionedConcurrency: 1 },
+        },
+      ],
+    });
+    const resourceId = `endpoint/${endpoint}/variant/AllTraffic`;
+    const provisioned = (min?: number, max?: number) =>
+      aas.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: "sagemaker",
+          ResourceId: resourceId,
+          ScalableDimension: "sagemaker:variant:DesiredProvisionedConcurrency",
+          MinCapacity: min,
+          MaxCapacity: max,
+        }),
+      );
+    const over = await errorOf(provisioned(1, 4));
+    expect(over.message).toMatch(/runs from 1 to its MaxConcurrency \(3\)/);
+    expect((await errorOf(register(resourceId, 1, 2))).message).toMatch(/is serverless and has no instances/);
+    await provisioned(1, 3);
+    await provisioned(2);
+    const activity = await activitySetting(resourceId, 2, undefined, "provisioned concurrency");
+    expect(activity).toMatchObject({
+      ScalableDimension: "sagemaker:variant:DesiredProvisionedConcurrency",
+      Cause: "minimum capacity was set to 2",
+      StatusCode: "Successful",
+      StatusMessage:
+        "Successfully set desired provisioned concurrency to 2. Change successfully fulfilled by sagemaker.",
+    });
+    expect((await variantOf(endpoint)).DesiredServerlessConfig).toMatchObject({ ProvisionedConcurrency: 2 });
+    const put = await aas.send(
+      new PutScalingPolicyCommand({
+        PolicyName: "provisioned",
+        ServiceNamespace: "sagemaker",
+        ResourceId: resourceId,
+        ScalableDimension: "sagemaker:variant:DesiredProvisionedConcurrency",
+        PolicyType: "TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 0.5,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: "SageMakerVariantProvisionedConcurrencyUtilization",
+          },
+        },
+      }),
+    );
+    const alarms = await cw.send(
+      new DescribeAlarmsCommand({ AlarmNames: put.Alarms?.map((alarm) => alarm.AlarmName as string) }),
+    );
+    expect(alarms.MetricAlarms?.map((alarm) => [alarm.MetricName, alarm.Statistic, alarm.Threshold])).toEqual(
+      [
+        ["ServerlessProvisionedConcurrencyUtilization", "Average", 0.5],
+        ["ServerlessProvisionedConcurrencyUtilization", "Average", 0.45],
+      ],
+    );
+    await deleteEndpoint(local, endpoint);
+    // Its policy's alarms went with the target DeleteEndpoint deregistered.
+    expect(
+      (
+        await cw.send(
+          new DescribeAlarmsCommand({ AlarmNames: put.Alarms?.map((a) => a.AlarmName as string) }),
+        )
+      ).MetricAlarms,
+    ).toEqual([]);
   });
 });
 
