@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type {
-  Alarm,
   DeleteScalingPolicyRequest,
   DeregisterScalableTargetRequest,
   DescribeScalableTargetsRequest,
@@ -23,6 +22,7 @@ import { JsonStore } from "../../core/store";
 import type { AlarmStateChange } from "../cloudwatch/service";
 import type { ServiceContext } from "../context";
 import { Activities } from "./activities";
+import { invokes, PolicyAlarms } from "./alarms";
 import { invalidNextToken, limitExceeded, objectNotFound, targetWords, validationError } from "./errors";
 import {
   aggregate,
@@ -31,25 +31,10 @@ import {
   cooldownMs,
   type Decision,
   stepScale,
-  targetTrackingAlarms,
   trackTarget,
 } from "./policies";
-import {
-  type ActivityRecord,
-  type PolicyRecord,
-  policyKey,
-  type TargetRecord,
-  targetKey,
-  type VariantDimension,
-} from "./records";
-import {
-  applyCapacity,
-  describeVariant,
-  type EndpointsApi,
-  Interrupted,
-  parseVariant,
-  type VariantRef,
-} from "./variants";
+import { type ActivityRecord, type PolicyRecord, policyKey, type TargetRecord, targetKey } from "./records";
+import { applyCapacity, describeVariant, type EndpointsApi, Interrupted, parseVariant } from "./variants";
 
 /**
  * Local Application Auto Scaling for SageMaker endpoint variants (served over awsJson 1.1, target prefix
@@ -81,6 +66,7 @@ export class AutoScalingService {
   private readonly targetStore: JsonStore<TargetRecord>;
   private readonly policyStore: JsonStore<PolicyRecord>;
   private readonly activities: Activities;
+  private readonly alarms: PolicyAlarms;
   /** The activity running per target (at most one), by target key. */
   private readonly running = new Map<string, Promise<void>>();
   /** When each (policy, alarm) pair last triggered, for the re-trigger cadence. */
@@ -106,6 +92,7 @@ export class AutoScalingService {
       (key) => `scaling policy ${key}`,
     );
     this.activities = new Activities(root);
+    this.alarms = new PolicyAlarms(ctx.cloudwatch, ctx);
     for (const record of this.targetStore.list())
       this.targets.set(targetKey(record.ResourceId, record.ScalableDimension), record);
     for (const record of this.policyStore.list()) {
@@ -329,9 +316,9 @@ export class AutoScalingService {
       createdBy: existing?.createdBy ?? randomUUID(),
       cooldowns: existing?.cooldowns ?? {},
     };
-    if (tracking) record.Alarms = this.createAlarms(record, ref);
+    if (tracking) record.Alarms = this.alarms.create(record, ref);
     // An update replaces the alarms target tracking made (new names, as AWS's new alarm identities).
-    if (existing) this.deleteAlarms(existing);
+    if (existing) this.alarms.delete(existing);
     this.savePolicy(key, record);
     return {
       PolicyARN: policyArn,
@@ -376,7 +363,7 @@ export class AutoScalingService {
           ...(policy.TargetTrackingScalingPolicyConfiguration
             ? { TargetTrackingScalingPolicyConfiguration: policy.TargetTrackingScalingPolicyConfiguration }
             : {}),
-          Alarms: this.alarmsOf(policy),
+          Alarms: this.alarms.of(policy),
           CreationTime: new Date(policy.CreationTime),
         }),
       ),
@@ -409,71 +396,6 @@ export class AutoScalingService {
     );
   }
 
-  // ---- alarms ------------------------------------------------------------------------------------------------
-
-  private createAlarms(policy: PolicyRecord, ref: VariantRef): PolicyRecord["Alarms"] {
-    const action = `${policy.PolicyARN}:createdBy/${policy.createdBy}`;
-    const alarms = targetTrackingAlarms(
-      policy.TargetTrackingScalingPolicyConfiguration ?? { TargetValue: undefined },
-      ref,
-      policy.ResourceId,
-      action,
-      randomUUID,
-    );
-    const created: PolicyRecord["Alarms"] = [];
-    try {
-      for (const { kind, input } of alarms) {
-        this.ctx.cloudwatch.putMetricAlarm(input);
-        const name = input.AlarmName as string;
-        created.push({
-          AlarmName: name,
-          AlarmARN: `arn:aws:cloudwatch:${this.ctx.region}:${this.ctx.accountId}:alarm:${name}`,
-          kind,
-        });
-      }
-    } catch (error) {
-      // CloudWatch refused the metric (a bad unit, say): leave no half-made policy behind.
-      this.deleteAlarms({ ...policy, Alarms: created });
-      throw validationError(
-        `The alarms of the target tracking policy could not be created: ${(error as Error).message}`,
-      );
-    }
-    return created;
-  }
-
-  private deleteAlarms(policy: PolicyRecord): void {
-    const names = policy.Alarms.map((alarm) => alarm.AlarmName).filter(
-      (name) => this.ctx.cloudwatch.getAlarm(name) !== undefined,
-    );
-    if (names.length > 0) this.ctx.cloudwatch.deleteAlarms({ AlarmNames: names });
-  }
-
-  /** A policy's alarms: target tracking's own; for step scaling, the alarms whose actions invoke it. */
-  private alarmsOf(policy: PolicyRecord): Alarm[] {
-    if (policy.PolicyType === "TargetTrackingScaling")
-      return policy.Alarms.map(({ AlarmName, AlarmARN }) => ({ AlarmName, AlarmARN }));
-    return this.alarmsInvoking(policy.PolicyARN).map((alarm) => ({
-      AlarmName: alarm.AlarmName,
-      AlarmARN: alarm.AlarmArn,
-    }));
-  }
-
-  private alarmsInvoking(policyArn: string, state?: "ALARM"): MetricAlarm[] {
-    const found: MetricAlarm[] = [];
-    let token: string | undefined;
-    do {
-      const page = this.ctx.cloudwatch.describeAlarms({
-        ActionPrefix: policyArn,
-        MaxRecords: 100,
-        ...(state ? { StateValue: state } : {}),
-        ...(token ? { NextToken: token } : {}),
-      });
-      found.push(...(page.MetricAlarms ?? []).filter((alarm) => invokes(alarm.AlarmActions, policyArn)));
-      token = page.NextToken;
-    } while (token);
-    return found;
-  }
-
   // ---- triggers ----------------------------------------------------------------------------------------------
 
   /** An alarm went to ALARM: the policies among its actions run now. */
@@ -499,7 +421,7 @@ export class AutoScalingService {
             ? policy.Alarms.map((alarm) => this.ctx.cloudwatch.getAlarm(alarm.AlarmName)).filter(
                 (alarm): alarm is MetricAlarm => alarm?.StateValue === "ALARM",
               )
-            : this.alarmsInvoking(policy.PolicyARN, "ALARM");
+            : this.alarms.invoking(policy.PolicyARN, "ALARM");
         for (const alarm of alarms) {
           if (!alarm.ActionsEnabled) continue;
           const name = alarm.AlarmName as string;
@@ -677,7 +599,7 @@ export class AutoScalingService {
   }
 
   private removePolicy(key: string, policy: PolicyRecord): void {
-    this.deleteAlarms(policy);
+    this.alarms.delete(policy);
     this.policies.delete(key);
     this.policyStore.delete(key);
     for (const trigger of [...this.lastTrigger.keys()]) {
@@ -697,13 +619,6 @@ export class AutoScalingService {
   }
 }
 
-/** Whether an alarm's actions invoke a policy: its ARN, or target tracking's `<ARN>:createdBy/<id>`. */
-function invokes(actions: readonly string[] | undefined, policyArn: string): boolean {
-  return (actions ?? []).some(
-    (action) => action === policyArn || action.startsWith(`${policyArn}:createdBy/`),
-  );
-}
-
 const triggerKey = (policy: PolicyRecord, alarmName: string) => `${policy.PolicyARN}\u0000${alarmName}`;
 
 function pageSize(maxResults: number | undefined): number {
@@ -715,5 +630,3 @@ function pageSize(maxResults: number | undefined): number {
   }
   return maxResults;
 }
-
-export type { VariantDimension };
