@@ -187,7 +187,8 @@ export class EndpointMetrics {
       };
       if (series.counted) {
         count("Invocations", series.invocations);
-        if (series.perInstance > 0 || series.instanceBased) count("InvocationsPerInstance", series.perInstance);
+        if (series.perInstance > 0 || series.instanceBased)
+          count("InvocationsPerInstance", series.perInstance);
         count("Invocation4XXErrors", series.errors4xx);
         count("Invocation5XXErrors", series.errors5xx);
       }
