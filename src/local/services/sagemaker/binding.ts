@@ -3,6 +3,7 @@ import type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
   CreateModelInput,
+  CreateProcessingJobRequest,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DeleteEndpointConfigInput,
@@ -12,14 +13,17 @@ import type {
   DescribeEndpointConfigInput,
   DescribeEndpointInput,
   DescribeModelInput,
+  DescribeProcessingJobRequest,
   DescribeTrainingJobRequest,
   DescribeTransformJobRequest,
   ListEndpointConfigsInput,
   ListEndpointsInput,
   ListModelsInput,
+  ListProcessingJobsRequest,
   ListTagsInput,
   ListTrainingJobsRequest,
   ListTransformJobsRequest,
+  StopProcessingJobRequest,
   StopTrainingJobRequest,
   StopTransformJobRequest,
   UpdateEndpointInput,
@@ -30,13 +34,18 @@ import type { SageMakerService } from ".";
 
 /** The SageMaker control plane's operations, by their AWS names (served over awsJson1_1, target SageMaker). */
 export function sageMakerOperations(sagemaker: SageMakerService): OperationTable {
-  const { training, transform, tags } = sagemaker;
+  const { training, processing, transform, tags } = sagemaker;
   const { models, endpointConfigs, endpoints } = sagemaker.hosting;
   return {
     CreateTrainingJob: (input: CreateTrainingJobRequest) => training.createTrainingJob(input),
     DescribeTrainingJob: (input: DescribeTrainingJobRequest) => training.describeTrainingJob(input),
     ListTrainingJobs: (input: ListTrainingJobsRequest) => training.listTrainingJobs(input),
     StopTrainingJob: (input: StopTrainingJobRequest) => training.stopTrainingJob(input),
+
+    CreateProcessingJob: (input: CreateProcessingJobRequest) => processing.createProcessingJob(input),
+    DescribeProcessingJob: (input: DescribeProcessingJobRequest) => processing.describeProcessingJob(input),
+    ListProcessingJobs: (input: ListProcessingJobsRequest) => processing.listProcessingJobs(input),
+    StopProcessingJob: (input: StopProcessingJobRequest) => processing.stopProcessingJob(input),
 
     CreateTransformJob: (input: CreateTransformJobRequest) => transform.createTransformJob(input),
     DescribeTransformJob: (input: DescribeTransformJobRequest) => transform.describeTransformJob(input),
