@@ -14,6 +14,7 @@ import {
   type CreateProcessingJobRequest,
   DescribeProcessingJobCommand,
   type DescribeProcessingJobResponse,
+  DescribeTrialComponentCommand,
   ListProcessingJobsCommand,
   ListTagsCommand,
   StopProcessingJobCommand,
@@ -734,6 +735,11 @@ describe("processing jobs across a server restart", () => {
         expect(job.FailureReason).toContain(
           "local SageMaker was restarted while this processing job was running",
         );
+        // The job's trial component hears of it too.
+        const component = await second.sm.send(
+          new DescribeTrialComponentCommand({ TrialComponentName: "interrupted-aws-processing-job" }),
+        );
+        expect(component.Status?.PrimaryStatus).toBe("Failed");
       } finally {
         await stopLocal(second, false);
       }

@@ -14,10 +14,16 @@ import type { StatusChange } from "../../../core/lifecycle";
 import { listPage } from "../../../core/listing";
 import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
+import { type JobListener, NO_JOB_LISTENER } from "../job-events";
 import { PROCESSING_JOB, PROCESSING_JOB_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { checkProcessingIo } from "./io";
-import { describeProcessingJob, type StoredProcessingJob, summarizeProcessingJob } from "./records";
+import {
+  describeProcessingJob,
+  processingJobSnapshot,
+  type StoredProcessingJob,
+  summarizeProcessingJob,
+} from "./records";
 import { ProcessingRun } from "./run";
 
 /** The typed API's inputs and outputs: the AWS SDK's request and response shapes under the operation's names. */
@@ -36,7 +42,8 @@ const RESTART_REASON =
 /**
  * Processing jobs: CreateProcessingJob, DescribeProcessingJob, ListProcessingJobs and StopProcessingJob over
  * durable records (one JSON document per job), and one ProcessingRun per job in progress. Other services (pipelines)
- * start jobs through the same typed methods the wire binding calls.
+ * start jobs through the same typed methods the wire binding calls. The listener (experiments) hears of each job's
+ * creation and every status change, and may refuse an ExperimentConfig.
  */
 export class ProcessingJobs {
   private readonly store: JsonStore<StoredProcessingJob>;
@@ -46,6 +53,7 @@ export class ProcessingJobs {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
+    private readonly listener: JobListener = NO_JOB_LISTENER,
   ) {
     this.store = new JsonStore<StoredProcessingJob>(
       ctx.stateDir,
@@ -89,7 +97,15 @@ export class ProcessingJobs {
     to: Parameters<typeof PROCESSING_JOB.transition>[1],
     change: StatusChange = {},
   ): void {
-    PROCESSING_JOB.transition(this.require(name), to, change, (job) => this.store.put(storeKey(name), job));
+    const job = PROCESSING_JOB.transition(this.require(name), to, change, (changed) =>
+      this.store.put(storeKey(name), changed),
+    );
+    this.listener.jobChanged(processingJobSnapshot(job));
+  }
+
+  /** Every job as DescribeProcessingJob answers it (for a trial component's SourceDetail). */
+  describeAll(): DescribeProcessingJobOutput[] {
+    return this.store.list().map((job) => describeProcessingJob(job));
   }
 
   private arn(name: string): string {
@@ -126,6 +142,10 @@ export class ProcessingJobs {
       );
     }
     checkProcessingIo(request);
+    this.listener.checkExperimentConfig(request.ExperimentConfig, {
+      name,
+      sourceType: "SageMakerProcessingJob",
+    });
 
     this.tags.register(arn, request.Tags as { Key: string; Value: string }[] | undefined);
     const now = Date.now();
@@ -138,6 +158,7 @@ export class ProcessingJobs {
       LastModifiedTime: now,
     };
     this.store.put(storeKey(name), job);
+    this.listener.jobChanged(processingJobSnapshot(job));
     const run = new ProcessingRun(this.ctx, this, job, this.jobFolder(name));
     this.runs.set(storeKey(name), run);
     void run.done.finally(() => this.runs.delete(storeKey(name)));

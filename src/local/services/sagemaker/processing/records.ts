@@ -4,6 +4,7 @@ import type {
   ProcessingJobStatus,
   ProcessingJobSummary,
 } from "@aws-sdk/client-sagemaker";
+import type { JobArtifact, JobSnapshot } from "../job-events";
 
 /** A processing job as kept in the state folder: the request as accepted, plus what the platform made of it. */
 export interface StoredProcessingJob {
@@ -62,4 +63,44 @@ export function summarizeProcessingJob(job: StoredProcessingJob): ProcessingJobS
     FailureReason: job.FailureReason,
     ExitMessage: job.ExitMessage,
   });
+}
+
+/** The job as its trial component reports it: its resources, inputs and outputs (processing has no metrics). */
+export function processingJobSnapshot(job: StoredProcessingJob): JobSnapshot {
+  const { request } = job;
+  const cluster = request.ProcessingResources?.ClusterConfig;
+  const parameters: Record<string, string | number> = {};
+  if (cluster?.InstanceType) parameters["SageMaker.InstanceType"] = cluster.InstanceType;
+  if (cluster?.InstanceCount !== undefined) parameters["SageMaker.InstanceCount"] = cluster.InstanceCount;
+  if (cluster?.VolumeSizeInGB !== undefined) parameters["SageMaker.VolumeSizeInGB"] = cluster.VolumeSizeInGB;
+  const inputArtifacts: Record<string, JobArtifact> = {};
+  if (request.AppSpecification?.ImageUri) {
+    inputArtifacts["SageMaker.ImageUri"] = { Value: request.AppSpecification.ImageUri };
+  }
+  for (const input of request.ProcessingInputs ?? []) {
+    if (input.InputName && input.S3Input?.S3Uri)
+      inputArtifacts[input.InputName] = { Value: input.S3Input.S3Uri };
+  }
+  const outputArtifacts: Record<string, JobArtifact> = {};
+  for (const output of request.ProcessingOutputConfig?.Outputs ?? []) {
+    if (output.OutputName && output.S3Output?.S3Uri) {
+      outputArtifacts[output.OutputName] = { Value: output.S3Output.S3Uri };
+    }
+  }
+  return {
+    sourceType: "SageMakerProcessingJob",
+    name: request.ProcessingJobName as string,
+    arn: job.ProcessingJobArn,
+    status: job.ProcessingJobStatus,
+    message: job.FailureReason ?? job.ExitMessage,
+    experimentConfig: request.ExperimentConfig,
+    creationTime: job.CreationTime,
+    lastModifiedTime: job.LastModifiedTime,
+    startTime: job.ProcessingStartTime,
+    endTime: job.ProcessingEndTime,
+    parameters,
+    inputArtifacts,
+    outputArtifacts,
+    metrics: [],
+  };
 }
