@@ -12,9 +12,9 @@ import { sagemakerArn, storeKey } from "../../../core/arns";
 import { AwsError, notFound, validation } from "../../../core/errors";
 import type { StatusChange } from "../../../core/lifecycle";
 import { listPage } from "../../../core/listing";
-import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
 import { type JobListener, NO_JOB_LISTENER } from "../job-events";
+import { abandonRuns, JobRecords } from "../job-records";
 import { PROCESSING_JOB, PROCESSING_JOB_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { checkProcessingIo } from "./io";
@@ -46,7 +46,7 @@ const RESTART_REASON =
  * creation and every status change, and may refuse an ExperimentConfig.
  */
 export class ProcessingJobs {
-  private readonly store: JsonStore<StoredProcessingJob>;
+  private readonly records: JobRecords<StoredProcessingJob, Parameters<typeof PROCESSING_JOB.transition>[1]>;
   private readonly runs = new Map<string, ProcessingRun>();
   private readonly jobsDir: string;
 
@@ -55,11 +55,16 @@ export class ProcessingJobs {
     private readonly tags: TagRegistry,
     private readonly listener: JobListener = NO_JOB_LISTENER,
   ) {
-    this.store = new JsonStore<StoredProcessingJob>(
-      ctx.stateDir,
-      "sagemaker-processing-jobs",
-      (name) => `processing job ${name}`,
-    );
+    this.records = new JobRecords<StoredProcessingJob, Parameters<typeof PROCESSING_JOB.transition>[1]>({
+      stateDir: ctx.stateDir,
+      collection: "sagemaker-processing-jobs",
+      lifecycle: PROCESSING_JOB,
+      nameOf: (job) => job.request.ProcessingJobName as string,
+      missing: (name) =>
+        // ValidationException, as SageMaker answers (the SDK's waiter stops on it).
+        notFound("processing job", sagemakerArn(ctx, "processing-job", name)),
+      onChange: (job) => this.listener.jobChanged(processingJobSnapshot(job)),
+    });
     this.jobsDir = join(ctx.stateDir, "processing-jobs");
   }
 
@@ -70,26 +75,17 @@ export class ProcessingJobs {
 
   /** After a restart: jobs whose process died with the previous server are Failed, saying why. */
   start(): void {
-    for (const job of this.store.list()) {
-      if (PROCESSING_JOB.isFinal(PROCESSING_JOB.status(job))) continue;
-      this.transition(job.request.ProcessingJobName as string, "Failed", { reason: RESTART_REASON });
-    }
+    this.records.failInterrupted(RESTART_REASON);
   }
 
   /** Server shutdown: every processing job's process is killed; the records stay InProgress until the next start(). */
   async stop(): Promise<void> {
-    const runs = [...this.runs.values()];
-    for (const run of runs) run.abandon();
-    await Promise.all(runs.map((run) => run.done));
+    await abandonRuns([...this.runs.values()]);
   }
 
   /** Loads the job, applies an edit that is not a status change (start time, log stream, exit message) and saves it. */
   update(name: string, edit: (job: StoredProcessingJob) => void): StoredProcessingJob {
-    const job = this.require(name);
-    edit(job);
-    job.LastModifiedTime = Date.now();
-    this.store.put(storeKey(name), job);
-    return job;
+    return this.records.update(name, edit);
   }
 
   transition(
@@ -97,15 +93,12 @@ export class ProcessingJobs {
     to: Parameters<typeof PROCESSING_JOB.transition>[1],
     change: StatusChange = {},
   ): void {
-    const job = PROCESSING_JOB.transition(this.require(name), to, change, (changed) =>
-      this.store.put(storeKey(name), changed),
-    );
-    this.listener.jobChanged(processingJobSnapshot(job));
+    this.records.transition(name, to, change);
   }
 
   /** Every job as DescribeProcessingJob answers it (for a trial component's SourceDetail). */
   describeAll(): DescribeProcessingJobOutput[] {
-    return this.store.list().map((job) => describeProcessingJob(job));
+    return this.records.list().map((job) => describeProcessingJob(job));
   }
 
   private arn(name: string): string {
@@ -115,7 +108,7 @@ export class ProcessingJobs {
   createProcessingJob(request: CreateProcessingJobInput): CreateProcessingJobOutput {
     const name = request.ProcessingJobName as string;
     const arn = this.arn(name);
-    if (this.store.get(storeKey(name))) {
+    if (this.records.find(name)) {
       throw new AwsError(
         "ResourceInUse",
         `Processing job names must be unique within an AWS account and region, and a processing job with this name already exists (${arn})`,
@@ -157,7 +150,7 @@ export class ProcessingJobs {
       CreationTime: now,
       LastModifiedTime: now,
     };
-    this.store.put(storeKey(name), job);
+    this.records.create(job);
     this.listener.jobChanged(processingJobSnapshot(job));
     const run = new ProcessingRun(this.ctx, this, job, this.jobFolder(name));
     this.runs.set(storeKey(name), run);
@@ -166,10 +159,7 @@ export class ProcessingJobs {
   }
 
   private require(name: string | undefined): StoredProcessingJob {
-    const job = name === undefined ? undefined : this.store.get(storeKey(name));
-    // ValidationException, as SageMaker answers (the SDK's waiter stops on it).
-    if (!job) throw notFound("processing job", this.arn(name ?? ""));
-    return job;
+    return this.records.require(name);
   }
 
   describeProcessingJob(request: DescribeProcessingJobInput): DescribeProcessingJobOutput {
@@ -191,7 +181,7 @@ export class ProcessingJobs {
   }
 
   listProcessingJobs(request: ListProcessingJobsInput): ListProcessingJobsOutput {
-    const { page, NextToken } = listPage(this.store.list(), request, (job) => ({
+    const { page, NextToken } = listPage(this.records.list(), request, (job) => ({
       name: job.request.ProcessingJobName ?? "",
       creationTime: job.CreationTime,
       lastModifiedTime: job.LastModifiedTime,
