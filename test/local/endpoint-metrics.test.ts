@@ -91,6 +91,10 @@ describe("endpoint metrics", () => {
     expect((await statistics("AWS/SageMaker", "InvocationsPerInstance", byVariant(), sum(7))).Sum).toBe(7);
     expect((await statistics("AWS/SageMaker", "Invocation4XXErrors", byVariant(), sum(2))).Sum).toBe(2);
     expect((await statistics("AWS/SageMaker", "Invocation5XXErrors", byVariant())).Sum).toBe(0);
+    // One sample per request, as SageMaker counts them: the Average of an error metric is the error rate.
+    const errors = await statistics("AWS/SageMaker", "Invocation4XXErrors", byVariant(), sum(2));
+    expect(errors.SampleCount).toBeGreaterThanOrEqual(7);
+    expect(errors.Average).toBeCloseTo(2 / (errors.SampleCount as number), 5);
   });
 
   it("measures ModelLatency and OverheadLatency in microseconds", async () => {
