@@ -570,8 +570,8 @@ export interface GuardrailPlan {
 /**
  * Lab 5.2's plan. Locally the alarm judges 10-second periods (local CloudWatch evaluates each alarm once per period,
  * right after it ends): the broken model's linear step bakes three periods, so the alarm has judged its errors long
- * before the step would end; the canary bakes one period and a second, so the alarm judges the canary's traffic at
- * least once. On AWS the workshop's values: 60-second periods, a 180 s linear bake, a 300 s canary bake (five
+ * before the step would end; the canary bakes one period, so the alarm is evaluated once while it bakes (on a period
+ * that holds canary traffic). On AWS the workshop's values: 60-second periods, a 180 s linear bake, a 300 s canary bake (five
  * periods), 120 s before blue is terminated.
  */
 export function guardrailPlan(
@@ -586,7 +586,7 @@ export function guardrailPlan(
     instanceCount: 2,
     alarmPeriodSeconds: period,
     linear: { stepPercent: 50, waitSeconds: local ? 3 * period : 180 },
-    canary: { instances: 1, waitSeconds: local ? period + 1 : 300 },
+    canary: { instances: 1, waitSeconds: local ? period : 300 },
     terminationWaitSeconds: local ? 1 : 120,
     maximumExecutionTimeoutSeconds: local ? 600 : 1800,
     pauseMs: local ? 50 : 800,

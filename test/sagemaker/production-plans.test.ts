@@ -36,6 +36,7 @@ import { checkAlarm } from "../../src/local/services/cloudwatch/alarm-rules";
 import type { VariantRecord } from "../../src/local/services/sagemaker/hosting/records";
 import { checkDeploymentConfig, rolloutPlan } from "../../src/local/services/sagemaker/hosting/rollout";
 import type { WorkshopConfig } from "../../src/sagemaker/config";
+import { buildCreateModelRequest, HuggingFaceModel } from "../../src/sagemaker/model";
 import { labResourcePrefix, workshopTags } from "../../src/sagemaker/naming";
 import { createSession, type WorkshopSession } from "../../src/sagemaker/session";
 
@@ -230,7 +231,7 @@ describe("lab 5.2's plan", () => {
     const plan = guardrailPlan(localSession, { quick: true, env: {} });
     expect(plan.alarmPeriodSeconds).toBe(10);
     expect(plan.linear.waitSeconds).toBeGreaterThanOrEqual(2 * plan.alarmPeriodSeconds);
-    expect(plan.canary.waitSeconds).toBeGreaterThan(plan.alarmPeriodSeconds);
+    expect(plan.canary.waitSeconds).toBeGreaterThanOrEqual(plan.alarmPeriodSeconds);
     expect(plan.instanceCount).toBe(2);
   });
 
@@ -279,6 +280,31 @@ describe("lab 5.2's plan", () => {
     expect(Object.values(names).every((name) => name.startsWith(`${labResourcePrefix("5.2")}-`))).toBe(true);
     expect(labResourcePrefix("4.1")).toBe("ko-sagemaker-4-1");
     expect(labResourcePrefix()).toBe("ko-sagemaker");
+  });
+
+  it("deploys blue and the good green on two releases of the Hugging Face inference DLC (valid CreateModel)", async () => {
+    const session = await awsSession();
+    const plan = guardrailPlan(session, { quick: true, env: {} });
+    const images = [plan.blueTransformersVersion, plan.greenTransformersVersion].map(
+      (transformersVersion) => {
+        const model = new HuggingFaceModel(session, {
+          modelData: "s3://sagemaker-ap-northeast-2-111122223333/nsmc-sentiment/output/model.tar.gz",
+          transformersVersion,
+          instanceType: plan.instanceType,
+          lab: "5.2",
+        });
+        const request = buildCreateModelRequest(
+          "ko-sagemaker-5-2-blue",
+          awsConfig.roleArn as string,
+          model.options,
+          [],
+        );
+        expect(() => validSageMaker("CreateModel", request)).not.toThrow();
+        return request.PrimaryContainer?.Image;
+      },
+    );
+    expect(images[0]).toMatch(/huggingface-pytorch-inference:.*transformers4\.49\.0-cpu/);
+    expect(images[1]).toMatch(/huggingface-pytorch-inference:.*transformers4\.51\.3-cpu/);
   });
 
   it("builds LINEAR and CANARY updates that SageMaker and local SageMaker accept, in both modes", async () => {
