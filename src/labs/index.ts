@@ -6,6 +6,7 @@
 export * from "./lambda";
 export * from "./multi-model";
 export * from "./pipeline";
+export * from "./production";
 export * from "./review-pipeline";
 export * from "./sentiment";
 export * from "./serving";

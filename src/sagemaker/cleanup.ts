@@ -1,3 +1,4 @@
+import { DeleteAlarmsCommand, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import { GetFunctionCommand, paginateListFunctions } from "@aws-sdk/client-lambda";
 import {
   DeleteEndpointCommand,
@@ -19,7 +20,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { deleteLambda } from "./lambda";
 import { endpointWaitConfig } from "./model";
-import { LAB_TAG_KEY, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
+import { LAB_TAG_KEY, labResourcePrefix, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
 import type { WorkshopSession } from "./session";
 
 /** Describe/Delete of something already gone answers ValidationException "Could not find ...": not a failure here. */
@@ -63,6 +64,8 @@ export interface DeletedResources {
   stoppedTrainingJobs: string[];
   stoppedTransformJobs: string[];
   lambdaFunctions: string[];
+  /** CloudWatch alarms (deployment guardrails) whose names start with the lab's prefix. */
+  alarms: string[];
 }
 
 const empty = (): DeletedResources => ({
@@ -72,6 +75,7 @@ const empty = (): DeletedResources => ({
   stoppedTrainingJobs: [],
   stoppedTransformJobs: [],
   lambdaFunctions: [],
+  alarms: [],
 });
 
 /** Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped. */
@@ -141,9 +145,10 @@ export interface CleanupOptions {
 
 /**
  * Deletes everything the workshop created that still costs or occupies something: endpoints (then their
- * configs and models), leftover endpoint configs and models, Lambda functions, and stops running training and
- * transform jobs.
- * Only resources carrying the workshop tag are touched, so other work in the account is safe.
+ * configs and models), leftover endpoint configs and models, Lambda functions, CloudWatch alarms, and stops running
+ * training and transform jobs.
+ * Only resources carrying the workshop tag are touched (alarms: the workshop's name prefix, see
+ * `deleteWorkshopAlarms`), so other work in the account is safe.
  * S3 objects (artifacts later labs reuse) are left in place.
  */
 export async function cleanupWorkshopResources(
@@ -231,6 +236,8 @@ export async function cleanupWorkshopResources(
     if (await deleteLambda(session, fn.name)) deleted.lambdaFunctions.push(fn.name);
   }
 
+  deleted.alarms.push(...(await deleteWorkshopAlarms(session, options.lab)));
+
   if (options.verbose !== false) {
     const total = Object.values(deleted).reduce((sum, list) => sum + list.length, 0);
     console.log(
@@ -240,4 +247,40 @@ export async function cleanupWorkshopResources(
     );
   }
   return deleted;
+}
+
+/**
+ * Deletes the CloudWatch alarms a lab made (all the workshop's without `lab`): those whose names start with
+ * `labResourcePrefix(lab)` followed by a hyphen. Alarms are found by name because local CloudWatch keeps their tags
+ * but does not list them (ListTagsForResource); the labs name their alarms after their endpoints, which carry the
+ * prefix. Returns the names deleted.
+ */
+export async function deleteWorkshopAlarms(session: WorkshopSession, lab?: string): Promise<string[]> {
+  const prefix = `${labResourcePrefix(lab)}-`;
+  const names: string[] = [];
+  try {
+    for await (const page of paginateDescribeAlarms(
+      { client: session.cloudwatch },
+      { AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm"] },
+    )) {
+      for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
+    }
+  } catch (error) {
+    if (isUnsupported(error)) return [];
+    // Labs without alarms must not fail their cleanup for want of a CloudWatch permission.
+    if (/AccessDenied/.test((error as Error).name)) {
+      console.warn(
+        `CloudWatch alarms were not checked (${(error as Error).name}): ${(error as Error).message}`,
+      );
+      return [];
+    }
+    throw error;
+  }
+  // DeleteAlarms takes at most 100 names.
+  for (let start = 0; start < names.length; start += 100) {
+    await ignoreGone(
+      session.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(start, start + 100) })),
+    );
+  }
+  return names;
 }
