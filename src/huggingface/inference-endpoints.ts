@@ -15,7 +15,9 @@
 
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
-import { InferenceClient } from "@huggingface/inference";
+
+/** `@huggingface/inference`, loaded on first use so `import "ko-sagemaker"` does not pay for it. */
+const loadInference = () => import("@huggingface/inference");
 
 export const HF_ENDPOINTS_API_URL = "https://api.endpoints.huggingface.cloud/v2";
 export const REDACTED_TOKEN = "hf_…(redacted)";
@@ -478,6 +480,7 @@ export class HfEndpointPredictor {
         body,
       });
     };
+    const { InferenceClient } = await loadInference();
     const client = new InferenceClient("hf_placeholder_never_sent", {
       endpointUrl: this.endpointUrl,
       fetch: capture,
@@ -495,6 +498,7 @@ export class HfEndpointPredictor {
   /** Classifies one text; retries a 503 (waking up) for up to coldStartSeconds. */
   async predict(text: string): Promise<HfPrediction> {
     if (!this.token) throw new HfTokenMissingError();
+    const { InferenceClient } = await loadInference();
     const client = new InferenceClient(this.token.reveal(), {
       endpointUrl: this.endpointUrl,
       fetch: nestFlatClassification(this.fetchFn),

@@ -189,6 +189,7 @@ describe("lab 4.9's Hugging Face route", () => {
       reviews: HUB_REVIEWS,
       create: true,
       confirmCosts: true,
+      pollSeconds: 0.01,
     });
     expect(outcome.created).toBe("koelectra-nsmc-4-9");
     expect(outcome.result?.answers.map((a) => a.sentiment)).toEqual(HUB_REVIEWS.map((r) => r.expected));
