@@ -4,6 +4,7 @@
  * local SageMaker server and registers no hooks; the server is its own entry (`ko-sagemaker/local`, `npm run local`).
  */
 export * from "./data";
+export * from "./huggingface";
 export * from "./labs";
 export * from "./model";
 export * from "./notebook";

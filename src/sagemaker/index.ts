@@ -6,6 +6,7 @@ export * from "./cost";
 export * from "./endpoint-metrics";
 export * from "./estimator";
 export * from "./image-uris";
+export * from "./jumpstart";
 export * from "./lambda";
 export {
   ensureLocalSageMaker,
@@ -20,6 +21,7 @@ export * from "./multi-data-model";
 export * from "./naming";
 export * from "./pipeline-model";
 export * from "./predictor";
+export * from "./request-preview";
 export * from "./s3";
 export * from "./serializers";
 export * from "./session";
