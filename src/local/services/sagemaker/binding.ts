@@ -3,19 +3,27 @@ import type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
   CreateModelInput,
+  CreateModelPackageGroupInput,
+  CreateModelPackageInput,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DeleteEndpointConfigInput,
   DeleteEndpointInput,
   DeleteModelInput,
+  DeleteModelPackageGroupInput,
+  DeleteModelPackageInput,
   DeleteTagsInput,
   DescribeEndpointConfigInput,
   DescribeEndpointInput,
   DescribeModelInput,
+  DescribeModelPackageGroupInput,
+  DescribeModelPackageInput,
   DescribeTrainingJobRequest,
   DescribeTransformJobRequest,
   ListEndpointConfigsInput,
   ListEndpointsInput,
+  ListModelPackageGroupsInput,
+  ListModelPackagesInput,
   ListModelsInput,
   ListTagsInput,
   ListTrainingJobsRequest,
@@ -24,13 +32,14 @@ import type {
   StopTransformJobRequest,
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
+  UpdateModelPackageInput,
 } from "@aws-sdk/client-sagemaker";
 import type { OperationTable } from "../../core/binding";
 import type { SageMakerService } from ".";
 
 /** The SageMaker control plane's operations, by their AWS names (served over awsJson1_1, target SageMaker). */
 export function sageMakerOperations(sagemaker: SageMakerService): OperationTable {
-  const { training, transform, tags } = sagemaker;
+  const { training, transform, tags, registry } = sagemaker;
   const { models, endpointConfigs, endpoints } = sagemaker.hosting;
   return {
     CreateTrainingJob: (input: CreateTrainingJobRequest) => training.createTrainingJob(input),
@@ -61,6 +70,17 @@ export function sageMakerOperations(sagemaker: SageMakerService): OperationTable
     UpdateEndpoint: (input: UpdateEndpointInput) => endpoints.updateEndpoint(input),
     UpdateEndpointWeightsAndCapacities: (input: UpdateEndpointWeightsAndCapacitiesInput) =>
       endpoints.updateEndpointWeightsAndCapacities(input),
+
+    CreateModelPackageGroup: (input: CreateModelPackageGroupInput) => registry.createModelPackageGroup(input),
+    DescribeModelPackageGroup: (input: DescribeModelPackageGroupInput) =>
+      registry.describeModelPackageGroup(input),
+    ListModelPackageGroups: (input: ListModelPackageGroupsInput) => registry.listModelPackageGroups(input),
+    DeleteModelPackageGroup: (input: DeleteModelPackageGroupInput) => registry.deleteModelPackageGroup(input),
+    CreateModelPackage: (input: CreateModelPackageInput) => registry.createModelPackage(input),
+    DescribeModelPackage: (input: DescribeModelPackageInput) => registry.describeModelPackage(input),
+    ListModelPackages: (input: ListModelPackagesInput) => registry.listModelPackages(input),
+    UpdateModelPackage: (input: UpdateModelPackageInput) => registry.updateModelPackage(input),
+    DeleteModelPackage: (input: DeleteModelPackageInput) => registry.deleteModelPackage(input),
 
     AddTags: (input: AddTagsInput) => tags.addTags(input),
     ListTags: (input: ListTagsInput) => tags.listTags(input),

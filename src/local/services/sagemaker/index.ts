@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../context";
 import { Hosting } from "./hosting";
+import { ModelRegistry } from "./registry/registry";
 import { SageMakerTags } from "./tags";
 import { TrainingJobs } from "./training/jobs";
 import { TransformJobs } from "./transform/jobs";
@@ -14,11 +15,13 @@ export class SageMakerService {
   readonly training: TrainingJobs;
   readonly hosting: Hosting;
   readonly transform: TransformJobs;
+  readonly registry: ModelRegistry;
 
   constructor(ctx: ServiceContext) {
     this.tags = new SageMakerTags(ctx.stateDir);
     this.training = new TrainingJobs(ctx, this.tags);
-    this.hosting = new Hosting(ctx, this.tags);
+    this.registry = new ModelRegistry(ctx, this.tags);
+    this.hosting = new Hosting(ctx, this.tags, this.registry);
     this.transform = new TransformJobs(ctx, this.tags, this.hosting.models);
   }
 
