@@ -5,6 +5,7 @@ import type {
   CreateModelInput,
   CreateModelPackageGroupInput,
   CreateModelPackageInput,
+  CreatePipelineRequest,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DeleteEndpointConfigInput,
@@ -12,12 +13,16 @@ import type {
   DeleteModelInput,
   DeleteModelPackageGroupInput,
   DeleteModelPackageInput,
+  DeletePipelineRequest,
   DeleteTagsInput,
   DescribeEndpointConfigInput,
   DescribeEndpointInput,
   DescribeModelInput,
   DescribeModelPackageGroupInput,
   DescribeModelPackageInput,
+  DescribePipelineDefinitionForExecutionRequest,
+  DescribePipelineExecutionRequest,
+  DescribePipelineRequest,
   DescribeTrainingJobRequest,
   DescribeTransformJobRequest,
   ListEndpointConfigsInput,
@@ -25,21 +30,29 @@ import type {
   ListModelPackageGroupsInput,
   ListModelPackagesInput,
   ListModelsInput,
+  ListPipelineExecutionStepsRequest,
+  ListPipelineExecutionsRequest,
+  ListPipelineParametersForExecutionRequest,
+  ListPipelinesRequest,
   ListTagsInput,
   ListTrainingJobsRequest,
   ListTransformJobsRequest,
+  RetryPipelineExecutionRequest,
+  StartPipelineExecutionRequest,
+  StopPipelineExecutionRequest,
   StopTrainingJobRequest,
   StopTransformJobRequest,
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
   UpdateModelPackageInput,
+  UpdatePipelineRequest,
 } from "@aws-sdk/client-sagemaker";
 import type { OperationTable } from "../../core/binding";
 import type { SageMakerService } from ".";
 
 /** The SageMaker control plane's operations, by their AWS names (served over awsJson1_1, target SageMaker). */
 export function sageMakerOperations(sagemaker: SageMakerService): OperationTable {
-  const { training, transform, tags, registry } = sagemaker;
+  const { training, transform, tags, registry, pipelines } = sagemaker;
   const { models, endpointConfigs, endpoints } = sagemaker.hosting;
   return {
     CreateTrainingJob: (input: CreateTrainingJobRequest) => training.createTrainingJob(input),
@@ -81,6 +94,24 @@ export function sageMakerOperations(sagemaker: SageMakerService): OperationTable
     ListModelPackages: (input: ListModelPackagesInput) => registry.listModelPackages(input),
     UpdateModelPackage: (input: UpdateModelPackageInput) => registry.updateModelPackage(input),
     DeleteModelPackage: (input: DeleteModelPackageInput) => registry.deleteModelPackage(input),
+
+    CreatePipeline: (input: CreatePipelineRequest) => pipelines.createPipeline(input),
+    UpdatePipeline: (input: UpdatePipelineRequest) => pipelines.updatePipeline(input),
+    DescribePipeline: (input: DescribePipelineRequest) => pipelines.describePipeline(input),
+    ListPipelines: (input: ListPipelinesRequest) => pipelines.listPipelines(input),
+    DeletePipeline: (input: DeletePipelineRequest) => pipelines.deletePipeline(input),
+    StartPipelineExecution: (input: StartPipelineExecutionRequest) => pipelines.startPipelineExecution(input),
+    DescribePipelineExecution: (input: DescribePipelineExecutionRequest) =>
+      pipelines.describePipelineExecution(input),
+    DescribePipelineDefinitionForExecution: (input: DescribePipelineDefinitionForExecutionRequest) =>
+      pipelines.describePipelineDefinitionForExecution(input),
+    ListPipelineExecutions: (input: ListPipelineExecutionsRequest) => pipelines.listPipelineExecutions(input),
+    ListPipelineExecutionSteps: (input: ListPipelineExecutionStepsRequest) =>
+      pipelines.listPipelineExecutionSteps(input),
+    ListPipelineParametersForExecution: (input: ListPipelineParametersForExecutionRequest) =>
+      pipelines.listPipelineParametersForExecution(input),
+    StopPipelineExecution: (input: StopPipelineExecutionRequest) => pipelines.stopPipelineExecution(input),
+    RetryPipelineExecution: (input: RetryPipelineExecutionRequest) => pipelines.retryPipelineExecution(input),
 
     AddTags: (input: AddTagsInput) => tags.addTags(input),
     ListTags: (input: ListTagsInput) => tags.listTags(input),
