@@ -45,6 +45,8 @@ import {
  */
 
 const BUCKET = "pipeline-tests";
+/** A resource's name from its ARN (or an execution id from an execution ARN). */
+const lastPart = (arn: string | undefined): string => (arn ?? "").split("/").at(-1) ?? "";
 let server: LocalServer;
 let stateDir: string;
 let sm: SageMakerClient;
@@ -255,10 +257,10 @@ describe("an execution with every step type", () => {
     expect(job.TrainingJobStatus).toBe("Completed");
     expect(job.HyperParameters?.epochs).toBe("2");
     expect(job.FinalMetricDataList?.[0]).toMatchObject({ MetricName: "eval_accuracy", Value: 0.82 });
-    const modelName = (steps.CreateModel?.Metadata?.Model?.Arn as string).split("/").at(-1) as string;
+    const modelName = lastPart(steps.CreateModel?.Metadata?.Model?.Arn);
     const model = await sm.send(new DescribeModelCommand({ ModelName: modelName }));
     expect(model.PrimaryContainer?.ModelDataUrl).toBe(modelData);
-    const transformName = (steps.Batch?.Metadata?.TransformJob?.Arn as string).split("/").at(-1) as string;
+    const transformName = lastPart(steps.Batch?.Metadata?.TransformJob?.Arn);
     const transform = await sm.send(new DescribeTransformJobCommand({ TransformJobName: transformName }));
     expect(transform.ModelName?.toLowerCase()).toBe(modelName);
     expect(transform.TransformOutput?.S3OutputPath).toBe(`s3://${BUCKET}/transform/${executionId}`);
@@ -290,7 +292,7 @@ describe("an execution with every step type", () => {
     });
     expect(steps.Report?.Metadata?.Lambda?.OutputParameters?.[0]).toEqual({ Name: "doubled", Value: "8" });
     // Steps started in dependency order.
-    const started = (name: string) => (steps[name]?.StartTime as Date).getTime();
+    const started = (name: string) => steps[name]?.StartTime?.getTime() ?? 0;
     expect(started("Report")).toBeGreaterThanOrEqual(started("Notify"));
     expect(started("Notify")).toBeGreaterThanOrEqual(started("Check"));
     expect(started("Check")).toBeGreaterThanOrEqual(started("Train"));
@@ -340,7 +342,7 @@ describe("an execution with every step type", () => {
     expect(execution.PipelineExecutionStatus).toBe("Succeeded");
     const steps = await stepsOf(sm, arn);
     expect(steps.Train?.CacheHitResult).toBeUndefined();
-    const jobName = (steps.Train?.Metadata?.TrainingJob?.Arn as string).split("/").at(-1) as string;
+    const jobName = lastPart(steps.Train?.Metadata?.TrainingJob?.Arn);
     const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
     expect(job.HyperParameters?.epochs).toBe("3");
     expect(steps.Notify?.Metadata?.Lambda?.OutputParameters?.[0]).toEqual({ Name: "doubled", Value: "6" });
@@ -400,7 +402,7 @@ describe("caching", () => {
     const second = await start(sm, "expiring");
     await waitForExecution(sm, second);
     expect((await stepsOf(sm, second)).Train?.CacheHitResult).toEqual({ SourcePipelineExecutionArn: first });
-    const ended = ((await stepsOf(sm, first)).Train?.EndTime as Date).getTime();
+    const ended = (await stepsOf(sm, first)).Train?.EndTime?.getTime() ?? 0;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, ended + 3_300 - Date.now())));
     const third = await start(sm, "expiring");
     await waitForExecution(sm, third);
@@ -496,7 +498,7 @@ describe("stop and failure", () => {
     steps = await stepsOf(sm, arn);
     expect(steps.Train?.StepStatus).toBe("Stopped");
     expect(steps.After).toBeUndefined();
-    const jobName = (steps.Train?.Metadata?.TrainingJob?.Arn as string).split("/").at(-1) as string;
+    const jobName = lastPart(steps.Train?.Metadata?.TrainingJob?.Arn);
     const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
     expect(job.TrainingJobStatus).toBe("Stopped");
     const again = await sm.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: arn })).then(
