@@ -98,6 +98,7 @@ const SERVICES: ServiceSpec[] = [
       "CreateTrialComponent",
       "DescribeTrialComponent",
       "ListTrialComponents",
+      "UpdateTrialComponent",
       "DeleteTrialComponent",
       "AssociateTrialComponent",
       "DisassociateTrialComponent",

@@ -15,10 +15,16 @@ import { listPage } from "../../../core/listing";
 import { parseS3Uri } from "../../../core/s3-uri";
 import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
+import { type JobListener, NO_JOB_LISTENER } from "../job-events";
 import { TRAINING_JOB, TRAINING_JOB_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { compileMetricRegex } from "./metrics";
-import { describeTrainingJob, type StoredTrainingJob, summarizeTrainingJob } from "./records";
+import {
+  describeTrainingJob,
+  type StoredTrainingJob,
+  summarizeTrainingJob,
+  trainingJobSnapshot,
+} from "./records";
 import { TrainingRun } from "./run";
 
 const RESTART_REASON =
@@ -27,7 +33,8 @@ const RESTART_REASON =
 /**
  * Training jobs: CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs and StopTrainingJob over durable records
  * (one JSON document per job), and one TrainingRun per job in progress. Other services (pipelines) start jobs
- * through the same typed methods the wire binding calls.
+ * through the same typed methods the wire binding calls. The listener (experiments) hears of each job's creation
+ * and every status change, and may refuse an ExperimentConfig.
  */
 export class TrainingJobs {
   private readonly store: JsonStore<StoredTrainingJob>;
@@ -37,6 +44,7 @@ export class TrainingJobs {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
+    private readonly listener: JobListener = NO_JOB_LISTENER,
   ) {
     this.store = new JsonStore<StoredTrainingJob>(
       ctx.stateDir,
@@ -80,7 +88,15 @@ export class TrainingJobs {
     to: Parameters<typeof TRAINING_JOB.transition>[1],
     change: StatusChange = {},
   ): void {
-    TRAINING_JOB.transition(this.require(name), to, change, (job) => this.store.put(storeKey(name), job));
+    const job = TRAINING_JOB.transition(this.require(name), to, change, (changed) =>
+      this.store.put(storeKey(name), changed),
+    );
+    this.listener.jobChanged(trainingJobSnapshot(job));
+  }
+
+  /** Every job as DescribeTrainingJob answers it (for Search). */
+  describeAll(): DescribeTrainingJobResponse[] {
+    return this.store.list().map((job) => describeTrainingJob(job));
   }
 
   private arn(name: string): string {
@@ -122,6 +138,10 @@ export class TrainingJobs {
         "AlgorithmSpecification.TrainingImage is required on local SageMaker (algorithm resources are not available): use a Hugging Face training DLC URI or ko-sagemaker/training.",
       );
     }
+    this.listener.checkExperimentConfig(request.ExperimentConfig, {
+      name,
+      sourceType: "SageMakerTrainingJob",
+    });
     const output = parseS3Uri(request.OutputDataConfig?.S3OutputPath ?? "");
     const prefix = output.key.replace(/\/+$/, "");
     const modelKey = `${prefix ? `${prefix}/` : ""}${name}/output/model.tar.gz`;
@@ -143,6 +163,7 @@ export class TrainingJobs {
       S3ModelArtifacts: `s3://${output.bucket}/${modelKey}`,
     };
     this.store.put(storeKey(name), job);
+    this.listener.jobChanged(trainingJobSnapshot(job));
     const run = new TrainingRun(this.ctx, this, job, this.jobFolder(name));
     this.runs.set(storeKey(name), run);
     void run.done.finally(() => this.runs.delete(storeKey(name)));
