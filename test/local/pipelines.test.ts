@@ -4,14 +4,17 @@ import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreatePipelineCommand,
+  DescribeExperimentCommand,
   DescribeModelCommand,
   DescribeModelPackageCommand,
   DescribePipelineDefinitionForExecutionCommand,
+  DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   DescribeTransformJobCommand,
   ListModelPackagesCommand,
   ListPipelineExecutionsCommand,
   ListPipelineParametersForExecutionCommand,
+  ListTrialComponentsCommand,
   SageMakerClient,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
@@ -385,6 +388,163 @@ describe("an execution with every step type", () => {
     );
     expect(wrongType.message).toBe('Parameter Epochs is Integer; its value "three" is not one.');
   });
+});
+
+/** An evaluation script of the kind the workshops write: counts the rows it was given, writes evaluation.json. */
+const EVALUATE_SCRIPT = `
+const fs = require("node:fs");
+const path = require("node:path");
+const args = process.argv.slice(2);
+const arg = (name) => args[args.indexOf("--" + name) + 1];
+const rows = fs.readFileSync(path.join(arg("data"), "train.tsv"), "utf8").trim().split("\\n").length;
+fs.mkdirSync(arg("output"), { recursive: true });
+fs.writeFileSync(path.join(arg("output"), "evaluation.json"), JSON.stringify({ metrics: { accuracy: { value: 0.9 } }, rows }));
+console.log("wrote evaluation.json for " + rows + " rows");
+`;
+
+describe("processing steps, property files and experiments", () => {
+  it("runs a Processing step, reads its property file with Std:JsonGet, and files the jobs under the execution's trial", async () => {
+    const code = await putObject(s3, BUCKET, "eval-code/evaluate.js", EVALUATE_SCRIPT);
+    const accuracy = {
+      "Std:JsonGet": {
+        PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+        Path: "metrics.accuracy.value",
+      },
+    };
+    await createPipeline(
+      sm,
+      "evaluating",
+      definition(
+        [
+          trainStep("Train", {}),
+          {
+            Name: "Evaluate",
+            Type: "Processing",
+            Arguments: {
+              ProcessingResources: {
+                ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 },
+              },
+              AppSpecification: {
+                ImageUri:
+                  "366743142698.dkr.ecr.ap-northeast-2.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                ContainerEntrypoint: ["node", "/opt/ml/processing/input/code/evaluate.js"],
+                ContainerArguments: [
+                  "--data",
+                  "/opt/ml/processing/data",
+                  "--output",
+                  "/opt/ml/processing/evaluation",
+                ],
+              },
+              RoleArn: ROLE,
+              ProcessingInputs: [
+                {
+                  InputName: "data",
+                  S3Input: {
+                    S3Uri: { Get: "Parameters.InputData" },
+                    LocalPath: "/opt/ml/processing/data",
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                  },
+                },
+                {
+                  InputName: "model",
+                  S3Input: {
+                    S3Uri: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" },
+                    LocalPath: "/opt/ml/processing/model",
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                  },
+                },
+                {
+                  InputName: "code",
+                  S3Input: {
+                    S3Uri: code,
+                    LocalPath: "/opt/ml/processing/input/code",
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                  },
+                },
+              ],
+              ProcessingOutputConfig: {
+                Outputs: [
+                  {
+                    OutputName: "evaluation",
+                    S3Output: {
+                      S3Uri: {
+                        "Std:Join": {
+                          On: "/",
+                          Values: [`s3://${BUCKET}/evaluation`, { Get: "Execution.PipelineExecutionId" }],
+                        },
+                      },
+                      LocalPath: "/opt/ml/processing/evaluation",
+                      S3UploadMode: "EndOfJob",
+                    },
+                  },
+                ],
+              },
+            },
+            CacheConfig: { Enabled: true, ExpireAfter: "P30D" },
+            PropertyFiles: [
+              { PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "evaluation.json" },
+            ],
+          },
+          {
+            Name: "Gate",
+            Type: "Condition",
+            Arguments: {
+              Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: accuracy, RightValue: 0.85 }],
+              IfSteps: [
+                lambdaStep("Announce", {
+                  n: {
+                    "Std:JsonGet": {
+                      PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+                      Path: "rows",
+                    },
+                  },
+                }),
+              ],
+            },
+          },
+        ],
+        [{ Name: "InputData", Type: "String", DefaultValue: trainData }],
+      ),
+    );
+    const arn = await start(sm, "evaluating");
+    const execution = await waitForExecution(sm, arn);
+    const steps = await stepsOf(sm, arn);
+    expect(execution.PipelineExecutionStatus, JSON.stringify(steps, null, 1)).toBe("Succeeded");
+    const processingName = lastPart(steps.Evaluate?.Metadata?.ProcessingJob?.Arn);
+    const job = await sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: processingName }));
+    expect(job.ProcessingJobStatus).toBe("Completed");
+    expect(job.ProcessingOutputConfig?.Outputs?.[0]?.S3Output?.S3Uri).toBe(
+      `s3://${BUCKET}/evaluation/${lastPart(arn)}`,
+    );
+    expect(steps.Gate?.Metadata).toEqual({ Condition: { Outcome: "True" } });
+    expect(steps.Announce?.Metadata?.Lambda?.OutputParameters?.[0]).toEqual({ Name: "doubled", Value: "6" });
+
+    // PipelineExperimentConfig: the pipeline's experiment, the execution's trial, one component per job.
+    expect(execution.PipelineExperimentConfig).toEqual({
+      ExperimentName: "evaluating",
+      TrialName: lastPart(arn),
+    });
+    await sm.send(new DescribeExperimentCommand({ ExperimentName: "evaluating" }));
+    const components = await sm.send(new ListTrialComponentsCommand({ TrialName: lastPart(arn) }));
+    expect(
+      (components.TrialComponentSummaries ?? [])
+        .map((component) => [component.DisplayName, component.TrialComponentSource?.SourceType])
+        .sort(),
+    ).toEqual([
+      ["Evaluate", "SageMakerProcessingJob"],
+      ["Train", "SageMakerTrainingJob"],
+    ]);
+
+    // Train is not cached, so its new model artifact is a new input: the evaluation runs again despite its cache.
+    const again = await start(sm, "evaluating");
+    await waitForExecution(sm, again);
+    const second = await stepsOf(sm, again);
+    expect(second.Train?.CacheHitResult).toBeUndefined();
+    expect(second.Evaluate?.CacheHitResult).toBeUndefined();
+  }, 120_000);
 });
 
 describe("caching", () => {

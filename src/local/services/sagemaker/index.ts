@@ -55,6 +55,7 @@ export class SageMakerService {
       transform: this.transform,
       models: this.hosting.models,
       registry: this.registry,
+      experiments: this.experiments,
       ...(options.lambda ? { lambda: options.lambda } : {}),
       s3: ctx.s3,
       checkRequest: options.checkRequest ?? ((_operation, input) => input as Record<string, unknown>),

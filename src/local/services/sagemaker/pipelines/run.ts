@@ -274,6 +274,9 @@ export class ExecutionRun {
       services: this.host.services,
       stopRequested: () => this.stopRequested,
       cancelled: () => this.abandoned,
+      ...(this.execution.PipelineExperimentConfig
+        ? { experiment: this.execution.PipelineExperimentConfig }
+        : {}),
       onStop: (listener) => {
         stopListeners.push(listener);
         if (this.stopRequested) listener();

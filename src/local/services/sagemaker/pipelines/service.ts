@@ -354,7 +354,10 @@ export class PipelinesService {
       steps: [],
     };
     const experiment = await this.experimentConfig(graph, execution);
-    if (experiment) execution.PipelineExperimentConfig = experiment;
+    if (experiment) {
+      this.ensureExperiment(experiment);
+      execution.PipelineExperimentConfig = experiment;
+    }
     this.saveExecution(execution);
     this.pipelines.put(storeKey(pipeline.PipelineName), { ...pipeline, LastRunTime: now });
     this.launch(execution, graph, pipeline);
@@ -391,6 +394,33 @@ export class PipelinesService {
       if (value !== undefined && value !== null) names[key] = joinText(await evaluate(value, scope));
     }
     return names;
+  }
+
+  /**
+   * The execution's experiment and trial, created when they do not exist yet (the Python SDK's default config names
+   * the pipeline and the execution id), so the trial components of the execution's jobs have somewhere to go.
+   */
+  private ensureExperiment(config: NonNullable<StoredExecution["PipelineExperimentConfig"]>): void {
+    const experiments = this.host.services.experiments;
+    if (!experiments) return;
+    const exists = (describe: () => unknown): boolean => {
+      try {
+        describe();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const { ExperimentName, TrialName } = config;
+    if (ExperimentName && !exists(() => experiments.describeExperiment({ ExperimentName }))) {
+      experiments.createExperiment({
+        ExperimentName,
+        Description: "Created by a SageMaker pipeline execution",
+      });
+    }
+    if (TrialName && ExperimentName && !exists(() => experiments.describeTrial({ TrialName }))) {
+      experiments.createTrial({ TrialName, ExperimentName });
+    }
   }
 
   private launch(execution: StoredExecution, graph: PipelineGraph, pipeline: StoredPipeline): void {

@@ -7,6 +7,7 @@ import type {
   StopProcessingJobRequest,
 } from "@aws-sdk/client-sagemaker";
 import type { S3Service } from "../../s3/service";
+import type { Experiments } from "../experiments/service";
 import type { Models } from "../hosting/models";
 import type { ModelRegistry } from "../registry/registry";
 import type { TrainingJobs } from "../training/jobs";
@@ -39,6 +40,11 @@ export interface PipelineServices {
     "createModelPackage" | "describeModelPackage" | "createModelPackageGroup" | "describeModelPackageGroup"
   >;
   lambda?: { invoke(input: InvocationRequest): Promise<InvocationResponse> };
+  /** PipelineExperimentConfig: the execution's experiment and trial, which its jobs' trial components join. */
+  experiments?: Pick<
+    Experiments,
+    "createExperiment" | "describeExperiment" | "createTrial" | "describeTrial"
+  >;
   s3: Pick<S3Service, "getObject">;
   checkRequest(operation: string, input: unknown): Record<string, unknown>;
   /** LOCAL_SAGEMAKER_MAX_INSTANCES: a transform step over it can never start. */

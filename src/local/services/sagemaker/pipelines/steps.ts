@@ -33,6 +33,8 @@ export interface StepRun {
   cancelled(): boolean;
   /** Called once when a stop arrives while the step runs. */
   onStop(listener: () => void): void;
+  /** The execution's experiment and trial (PipelineExperimentConfig): the step's job joins them. */
+  experiment?: { ExperimentName?: string; TrialName?: string };
   /** The step's job exists: Executing, with its Metadata. */
   executing(metadata: PipelineExecutionStepMetadata, resource?: StepResource): void;
 }
@@ -177,10 +179,31 @@ const RESOURCE_KIND: Record<JobKind["metadataKey"], StepResource["kind"]> = {
   TransformJob: "TransformJob",
 };
 
+/**
+ * As SageMaker does, a job of an execution with a PipelineExperimentConfig runs in that experiment and trial, its
+ * trial component displayed under the step's name (or the TrialComponentDisplayName the arguments keep).
+ */
+function experimentConfig(run: StepRun, args: Record<string, unknown>): Record<string, unknown> {
+  const experiment = run.experiment;
+  if (!experiment?.ExperimentName && !experiment?.TrialName) return {};
+  const given = args.ExperimentConfig as { TrialComponentDisplayName?: string } | undefined;
+  return {
+    ExperimentConfig: {
+      ...(experiment.ExperimentName ? { ExperimentName: experiment.ExperimentName } : {}),
+      ...(experiment.TrialName ? { TrialName: experiment.TrialName } : {}),
+      TrialComponentDisplayName: given?.TrialComponentDisplayName ?? run.spec.name,
+    },
+  };
+}
+
 async function runJob(run: StepRun, kind: JobKind): Promise<StepOutcome> {
   const { services } = run;
   const args = await argumentsOf(run);
-  const request = services.checkRequest(kind.operation, { ...args, [kind.nameMember]: run.resourceName });
+  const request = services.checkRequest(kind.operation, {
+    ...args,
+    [kind.nameMember]: run.resourceName,
+    ...experimentConfig(run, args),
+  });
   const started = Date.now();
   let arn: string | undefined;
   while (arn === undefined) {
