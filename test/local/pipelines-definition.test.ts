@@ -10,8 +10,8 @@ import {
   UpdatePipelineCommand,
 } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseIsoDuration } from "../../src/common/iso-duration";
 import { type LocalServer, startLocalServer } from "../../src/local/server";
-import { parseIsoDuration } from "../../src/local/services/sagemaker/pipelines/duration";
 import { clientConfig } from "../support/local-clients";
 import { definition, type Json, ROLE, trainingArguments } from "./pipeline-fixtures";
 

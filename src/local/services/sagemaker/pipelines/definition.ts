@@ -1,3 +1,4 @@
+import { parseIsoDuration } from "../../../../common/iso-duration";
 import {
   followPropertyPath,
   type PathSegment,
@@ -5,7 +6,6 @@ import {
   stepPropertyRoot,
 } from "../../../../common/pipeline-properties";
 import { validation } from "../../../core/errors";
-import { parseIsoDuration } from "./duration";
 
 /**
  * The pipeline definition (version 2020-12-01, the JSON the Python SDK's `pipeline.definition()` writes), read once

@@ -1,5 +1,6 @@
 /**
- * CacheConfig.ExpireAfter: an ISO 8601 duration (`P30D`, `PT1H`, `P4DT12H`, `P1Y2M`, `P2W`; letters in either case,
+ * CacheConfig.ExpireAfter, read the same way by local SageMaker (CreatePipeline refuses a bad one) and the toolkit's
+ * CacheConfig (which refuses it before anything is sent): an ISO 8601 duration (`P30D`, `PT1H`, `P4DT12H`, `P1Y2M`, `P2W`; letters in either case,
  * as the Python SDK's `p30d`). Anything else is refused, with the ISO spelling of what it probably meant: the Korean
  * workshop's `"7d"` would otherwise be read differently by different readers (ours says "P7D").
  */
