@@ -4,5 +4,6 @@
  */
 
 export * from "./lambda";
+export * from "./pipeline";
 export * from "./sentiment";
 export * from "./serving";

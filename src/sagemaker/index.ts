@@ -21,6 +21,7 @@ export * from "./naming";
 export * from "./pipeline-model";
 export * from "./predictor";
 export * from "./processor";
+export * from "./registry";
 export * from "./s3";
 export * from "./serializers";
 export * from "./session";
