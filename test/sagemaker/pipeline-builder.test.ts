@@ -33,6 +33,7 @@ import {
   RegisterModel,
   TrainingStep,
 } from "../../src/sagemaker/workflow";
+import { withPlaceholders } from "../support/pipeline-placeholders";
 
 /**
  * The builder's JSON against definitions written by hand in the format the SageMaker Python SDK documents and
@@ -510,16 +511,3 @@ describe("the pipeline builder writes the Python SDK's definition format", () =>
     );
   });
 });
-
-/** Each expression replaced by a value of the kind the request member wants (text, or a number where one is). */
-function withPlaceholders(value: unknown, key = ""): unknown {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && ["Get", "Std:Join", "Std:JsonGet"].includes(keys[0] as string)) {
-      return /Count|Seconds|Size/.test(key) ? 1 : "s3://bucket/placeholder";
-    }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v, k)]));
-  }
-  if (Array.isArray(value)) return value.map((item) => withPlaceholders(item, key));
-  return value;
-}

@@ -50,7 +50,7 @@ def stratified(rows, fraction, seed):
     for label in sorted(by_label):
         group = by_label[label][:]
         rng.shuffle(group)
-        cut = round(len(group) * fraction)
+        cut = int(len(group) * fraction + 0.5)  # half up, as the TypeScript twin's Math.round
         part.extend(group[:cut])
         rest.extend(group[cut:])
     return rest, part

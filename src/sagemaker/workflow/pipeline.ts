@@ -98,9 +98,10 @@ export class Pipeline {
     return steps;
   }
 
-  private context(): DefinitionContext {
+  private context(upload: boolean): DefinitionContext {
     const session = this.session;
     const once = (key: string, make: () => Promise<string>): Promise<string> => {
+      if (!upload) return make();
       let pending = this.uploads.get(key);
       if (!pending) {
         pending = make();
@@ -121,19 +122,16 @@ export class Pipeline {
             .update(await readFile(file))
             .digest("hex")
             .slice(0, 16);
+          if (!upload) return s3Uri(await bucket(), this.name, "code", digest, basename(file));
           const target = s3Uri(await session.defaultBucket(), this.name, "code", digest, basename(file));
           if (!(await s3ObjectExists(session, target))) await uploadFile(session.s3, file, target);
           return target;
         }),
       uploadSourceDir: (dir, entryPoint) =>
         once(`dir:${dir}`, async () => {
-          const target = s3Uri(
-            await bucket(),
-            this.name,
-            "code",
-            await folderDigest(dir),
-            "sourcedir.tar.gz",
-          );
+          const digest = await folderDigest(dir);
+          if (!upload) return s3Uri(await bucket(), this.name, "code", digest, "sourcedir.tar.gz");
+          const target = s3Uri(await session.defaultBucket(), this.name, "code", digest, "sourcedir.tar.gz");
           if (await s3ObjectExists(session, target)) return target;
           const work = await mkdtemp(join(tmpdir(), "ko-sagemaker-pipeline-"));
           try {
@@ -147,15 +145,18 @@ export class Pipeline {
     };
   }
 
-  /** The definition document (code uploaded first), checked for what the builder can see: names and references. */
-  async definitionDocument(): Promise<Json> {
+  /**
+   * The definition document (code uploaded first, unless `upload` is false: then the code's S3 URIs are named and
+   * nothing is sent), checked for what the builder can see: names and references.
+   */
+  async definitionDocument(options: { upload?: boolean } = {}): Promise<Json> {
     const steps = this.allSteps();
     const names = new Set<string>();
     for (const step of steps) {
       if (names.has(step.name)) throw new Error(`Pipeline ${this.name} has two steps named ${step.name}.`);
       names.add(step.name);
     }
-    const context = this.context();
+    const context = this.context(options.upload !== false);
     const entries = await Promise.all(this.options.steps.map((step) => step.definition(context)));
     const referenced = new Set<string>();
     const collect = (value: unknown): void => {
@@ -190,9 +191,9 @@ export class Pipeline {
     };
   }
 
-  /** The definition JSON, as CreatePipeline and UpdatePipeline take it. */
-  async definition(): Promise<string> {
-    return JSON.stringify(await this.definitionDocument());
+  /** The definition JSON, as CreatePipeline and UpdatePipeline take it (`upload: false`: look, send nothing). */
+  async definition(options: { upload?: boolean } = {}): Promise<string> {
+    return JSON.stringify(await this.definitionDocument(options));
   }
 
   /** CreatePipeline, or UpdatePipeline when it exists (as the Python SDK's upsert). Returns the pipeline ARN. */
