@@ -164,6 +164,11 @@ async function logLines(name: string): Promise<string[]> {
   return (events.events ?? []).map((event) => event.message as string);
 }
 
+/** The file exists and holds the pid: a file just created may still be empty, and pid 0 is the caller's group. */
+function pidWritten(file: string): boolean {
+  return existsSync(file) && readFileSync(file, "utf8").trim() !== "";
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -485,7 +490,7 @@ setInterval(() => {}, 1000);
       ),
     );
     const deadline = Date.now() + 20_000;
-    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!pidWritten(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const pid = Number(readFileSync(pidFile, "utf8"));
     await local.sm.send(new StopProcessingJobCommand({ ProcessingJobName: "stop-me" }));
     expect(["Stopping", "Stopped"]).toContain((await describeJob("stop-me")).ProcessingJobStatus);
@@ -720,7 +725,7 @@ describe("processing jobs across a server restart", () => {
       await first.sm.send(new CreateProcessingJobCommand(request));
       local = previous;
       const deadline = Date.now() + 20_000;
-      while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!pidWritten(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const pid = Number(readFileSync(pidFile, "utf8"));
       await stopLocal(first, false);
       first = undefined;

@@ -1,5 +1,4 @@
 import type { ExperimentConfig } from "@aws-sdk/client-sagemaker";
-import type { MetricStats } from "./training/metrics";
 
 /**
  * What a job service tells whoever listens (experiments: the job's trial component) about its jobs, without knowing
@@ -9,6 +8,19 @@ import type { MetricStats } from "./training/metrics";
 
 export type JobSourceType = "SageMakerTrainingJob" | "SageMakerProcessingJob";
 export type JobPrimaryStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
+
+/** Every value a metric took over the run, in brief (what an experiment's trial component reports). */
+export interface MetricStats {
+  MetricName: string;
+  Count: number;
+  Min: number;
+  Max: number;
+  Last: number;
+  Avg: number;
+  StdDev: number;
+  /** Epoch milliseconds of the last value. */
+  TimeStamp: number;
+}
 
 export interface JobArtifact {
   Value: string;

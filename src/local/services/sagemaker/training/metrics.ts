@@ -1,18 +1,6 @@
 import type { MetricData, MetricDefinition } from "@aws-sdk/client-sagemaker";
 import { validation } from "../../../core/errors";
-
-/** Every value a metric took over the run, in brief (what an experiment's trial component reports). */
-export interface MetricStats {
-  MetricName: string;
-  Count: number;
-  Min: number;
-  Max: number;
-  Last: number;
-  Avg: number;
-  StdDev: number;
-  /** Epoch milliseconds of the last value. */
-  TimeStamp: number;
-}
+import type { MetricStats } from "../job-events";
 
 interface Running {
   count: number;

@@ -6,8 +6,13 @@ import type {
   TrainingJobStatus,
   TrainingJobSummary,
 } from "@aws-sdk/client-sagemaker";
-import { type JobArtifact, type JobPrimaryStatus, type JobSnapshot, parameterValue } from "../job-events";
-import type { MetricStats } from "./metrics";
+import {
+  type JobArtifact,
+  type JobPrimaryStatus,
+  type JobSnapshot,
+  type MetricStats,
+  parameterValue,
+} from "../job-events";
 
 /** One transition as stored: times are epoch milliseconds (JSON has no dates). */
 export interface StoredTransition {
