@@ -24,12 +24,21 @@ export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./
 export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from "./nsmc";
 export type { DataFolders, PreparedDataPaths } from "./paths";
 export { dataFolders, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
-export type { EnsuredPreparedData, PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
+export type {
+  EnsuredPreparedData,
+  PreparedData,
+  PreparedSplitCounts,
+  PreparedSplits,
+  PrepareOptions,
+} from "./prepare";
 export {
+  datasetRows,
   ensurePreparedData,
+  labelCounts,
   PREPARE_STEPS,
   preparedManifestPath,
   prepareNsmc,
+  prepareSplits,
   readPreparedManifest,
 } from "./prepare";
 export type { TextLabelRow } from "./write";

@@ -51,7 +51,8 @@ export interface PreparedData {
   written: { file: "train" | "validation" | "test"; rows: number; labels: Record<string, number> }[];
 }
 
-function datasetRows(dataset: LabelledDataset): ReviewRow[] {
+/** A dataset's rows as the cleaning steps take them. */
+export function datasetRows(dataset: LabelledDataset): ReviewRow[] {
   return dataset.texts.map((text, i) => {
     const row: ReviewRow = { text, label: dataset.labels[i] as string };
     const id = dataset.ids?.[i];
@@ -60,7 +61,63 @@ function datasetRows(dataset: LabelledDataset): ReviewRow[] {
   });
 }
 
-function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
+/** What `prepareSplits` makes of raw train and test rows: the three files' rows and the before/after counts. */
+export interface PreparedSplits {
+  train: ReviewRow[];
+  validation: ReviewRow[];
+  test: ReviewRow[];
+  counts: PreparedSplitCounts[];
+}
+
+/**
+ * The 3.1 steps on rows in memory: quick mode's seeded subsets, cleaning (NFC, spaces, empty rows, duplicates in the
+ * training data), the stratified validation split. `prepareNsmc` runs it on the corpus it finds; a processing job
+ * (lab 5.3's pipeline) runs it on the files it is given.
+ */
+export function prepareSplits(
+  rawTrain: readonly ReviewRow[],
+  rawTest: readonly ReviewRow[],
+  options: Omit<PrepareOptions, "root" | "forceSample">,
+): PreparedSplits {
+  const quick = options.quick;
+  const seed = options.seed ?? 42;
+  const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
+  const trainInput = quick ? stratifiedSample(rawTrain, options.quickTrainRows ?? 6000, seed) : [...rawTrain];
+  const testInput = quick ? stratifiedSample(rawTest, options.quickTestRows ?? 2000, seed + 1) : [...rawTest];
+
+  step("clean");
+  const test = cleanReviews(testInput, { dedupe: options.dedupeTest ?? false });
+  const exclude = options.dropTrainRowsInTest ? new Set(test.rows.map((row) => row.text)) : undefined;
+  const train = cleanReviews(trainInput, exclude ? { exclude } : {});
+  step("split");
+  const { rest: trainRows, part: validationRows } = stratifiedSplit(
+    train.rows,
+    options.validationFraction ?? 0.1,
+    seed,
+  );
+  return {
+    train: trainRows,
+    validation: validationRows,
+    test: test.rows,
+    counts: [
+      {
+        split: "train",
+        subsampledAway: rawTrain.length - trainInput.length,
+        ...train.report,
+        before: rawTrain.length,
+      },
+      {
+        split: "test",
+        subsampledAway: rawTest.length - testInput.length,
+        ...test.report,
+        before: rawTest.length,
+      },
+    ],
+  };
+}
+
+/** Rows per label, for the notebook's tables. */
+export function labelCounts(rows: readonly ReviewRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const row of rows) counts[row.label] = (counts[row.label] ?? 0) + 1;
   return counts;
@@ -78,32 +135,17 @@ export function prepareNsmc(options: PrepareOptions): PreparedData {
   const step = (name: PrepareStep) => options.onStep?.(name, PREPARE_STEPS.indexOf(name));
   step("read");
   const corpus = loadReviewCorpus({ root, seed, ...(options.forceSample ? { forceSample: true } : {}) });
-  const rawTrain = datasetRows(corpus.train);
-  const rawTest = datasetRows(corpus.test);
   const note = quick ? `${corpus.note} Quick mode: seeded subsets.` : corpus.note;
-
-  const trainInput = quick ? stratifiedSample(rawTrain, options.quickTrainRows ?? 6000, seed) : rawTrain;
-  const testInput = quick ? stratifiedSample(rawTest, options.quickTestRows ?? 2000, seed + 1) : rawTest;
-
-  step("clean");
-  const test = cleanReviews(testInput, { dedupe: options.dedupeTest ?? false });
-  const exclude = options.dropTrainRowsInTest ? new Set(test.rows.map((row) => row.text)) : undefined;
-  const train = cleanReviews(trainInput, exclude ? { exclude } : {});
-  step("split");
-  const { rest: trainRows, part: validationRows } = stratifiedSplit(
-    train.rows,
-    options.validationFraction ?? 0.1,
-    seed,
-  );
+  const splits = prepareSplits(datasetRows(corpus.train), datasetRows(corpus.test), options);
 
   step("write");
   const paths = preparedDataPaths(root);
-  writeTsv(paths.train, trainRows);
-  writeTsv(paths.validation, validationRows);
-  writeTsv(paths.test, test.rows);
+  writeTsv(paths.train, splits.train);
+  writeTsv(paths.validation, splits.validation);
+  writeTsv(paths.test, splits.test);
   writeJsonl(
     paths.testJsonl,
-    test.rows.map((row) => ({ inputs: row.text })),
+    splits.test.map((row) => ({ inputs: row.text })),
   );
 
   const result: PreparedData = {
@@ -111,24 +153,11 @@ export function prepareNsmc(options: PrepareOptions): PreparedData {
     note,
     quick,
     paths,
-    counts: [
-      {
-        split: "train",
-        subsampledAway: rawTrain.length - trainInput.length,
-        ...train.report,
-        before: rawTrain.length,
-      },
-      {
-        split: "test",
-        subsampledAway: rawTest.length - testInput.length,
-        ...test.report,
-        before: rawTest.length,
-      },
-    ],
+    counts: splits.counts,
     written: [
-      { file: "train", rows: trainRows.length, labels: labelCounts(trainRows) },
-      { file: "validation", rows: validationRows.length, labels: labelCounts(validationRows) },
-      { file: "test", rows: test.rows.length, labels: labelCounts(test.rows) },
+      { file: "train", rows: splits.train.length, labels: labelCounts(splits.train) },
+      { file: "validation", rows: splits.validation.length, labels: labelCounts(splits.validation) },
+      { file: "test", rows: splits.test.length, labels: labelCounts(splits.test) },
     ],
   };
   const manifest: PreparedManifest = {

@@ -5,6 +5,7 @@
 
 export * from "./hub-routes";
 export * from "./lambda";
+export * from "./ml-pipeline";
 export * from "./multi-model";
 export * from "./pipeline";
 export * from "./production";
