@@ -1,7 +1,8 @@
 import { stratifiedSample, stratifiedSplit } from "./clean";
 import { type LabelledDataset, loadDataset } from "./load";
 import { locateNsmc, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
-import { sampleReviewsPath, workshopRoot } from "./paths";
+import { displayPath, sampleReviewsPath, workshopRoot } from "./paths";
+import { recordDataUse } from "./usage";
 
 export interface ReviewCorpus {
   train: LabelledDataset;
@@ -21,12 +22,14 @@ export function loadReviewCorpus(
   const root = options.root ?? workshopRoot();
   const location = options.forceSample ? undefined : locateNsmc(root);
   if (location) {
-    return {
-      train: nsmcDataset(location.train),
-      test: nsmcDataset(location.test),
-      source: "nsmc",
-      note: `NSMC from ${location.dir} (${location.source}).`,
-    };
+    const train = nsmcDataset(location.train);
+    const test = nsmcDataset(location.test);
+    recordDataUse({
+      kind: "nsmc",
+      source: displayPath(location.dir, root),
+      rows: train.texts.length + test.texts.length,
+    });
+    return { train, test, source: "nsmc", note: `NSMC from ${location.dir} (${location.source}).` };
   }
   const file = sampleReviewsPath(root);
   const sample = loadDataset(file);
@@ -36,6 +39,7 @@ export function loadReviewCorpus(
     id: sample.ids?.[i] ?? String(i + 1),
   }));
   const { rest, part } = stratifiedSplit(rows, 0.2, options.seed ?? 42);
+  recordDataUse({ kind: "sample", source: displayPath(file, root), rows: rows.length });
   const toDataset = (subset: typeof rows): LabelledDataset => ({
     source: file,
     texts: subset.map((row) => row.text),

@@ -23,7 +23,7 @@ export { LABEL_COLUMN_CANDIDATES, loadDataset, TEXT_COLUMN_CANDIDATES } from "./
 export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./nsmc";
 export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from "./nsmc";
 export type { DataFolders, PreparedDataPaths } from "./paths";
-export { dataFolders, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
+export { dataFolders, displayPath, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
 export type { EnsuredPreparedData, PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
 export {
   ensurePreparedData,
@@ -32,5 +32,7 @@ export {
   prepareNsmc,
   readPreparedManifest,
 } from "./prepare";
+export type { DataUse } from "./usage";
+export { dataUses, describeDataUses, recordDataUse } from "./usage";
 export type { TextLabelRow } from "./write";
 export { tsvSafe, writeCsv, writeJsonl, writeTsv } from "./write";

@@ -4,6 +4,7 @@ import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, strat
 import { loadReviewCorpus } from "./corpus";
 import type { LabelledDataset } from "./load";
 import { dataFolders, type PreparedDataPaths, preparedDataPaths, workshopRoot } from "./paths";
+import { recordDataUse } from "./usage";
 import { writeJson, writeJsonl, writeTsv } from "./write";
 
 export interface PrepareOptions {
@@ -138,7 +139,18 @@ export function prepareNsmc(options: PrepareOptions): PreparedData {
     createdAt: new Date().toISOString(),
   };
   writeJson(preparedManifestPath(root), manifest);
+  recordPreparedUse(result);
   return result;
+}
+
+/** Tells the lab runner which corpus the prepared files hold (NSMC or the sample reviews) and how many rows. */
+function recordPreparedUse(prepared: PreparedData): void {
+  recordDataUse({
+    kind: prepared.source,
+    source: prepared.source === "nsmc" ? "data/prepared (NSMC)" : "data/prepared (data/sample)",
+    rows: prepared.written.reduce((sum, file) => sum + file.rows, 0),
+    quick: prepared.quick,
+  });
 }
 
 /** What a prepareNsmc run wrote, and with which settings: later labs check `quick` before reusing the files. */
@@ -179,7 +191,10 @@ export interface EnsuredPreparedData {
 export function ensurePreparedData(options: PrepareOptions): EnsuredPreparedData {
   const { quick } = options;
   const manifest = readPreparedManifest(options.root);
-  if (manifest && manifest.quick === quick) return { prepared: manifest, reused: true };
+  if (manifest && manifest.quick === quick) {
+    recordPreparedUse(manifest);
+    return { prepared: manifest, reused: true };
+  }
   const reason = manifest
     ? `data/prepared holds a ${manifest.quick ? "quick" : "full"} run's files; preparing them again for a ${quick ? "quick" : "full"} run.`
     : "data/prepared has no files from lab 3.1 yet; preparing them now.";

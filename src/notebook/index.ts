@@ -24,4 +24,5 @@ export {
   WORKSHOP_PACKAGES,
   workshopReadiness,
 } from "./readiness";
+export { type CleanupOnShutdownOptions, cleanupOnShutdown, inTslabKernel } from "./shutdown-cleanup";
 export { type ShowTableOptions, showTable } from "./table";

@@ -23,7 +23,7 @@ describe("headless runner on failing notebooks", () => {
       ["code", 'console.log("never runs");'],
     ]);
     const out = path.join(dir, "out", "9.1_Throws.ipynb");
-    const result = await runNotebook(file, { outputPath: out, cellTimeoutMs: 60_000 });
+    const result = await runNotebook(file, { outputPath: out, cellTimeoutMs: 60_000, sweep: false });
 
     expect(result.status).toBe("failed");
     expect(result.failure).toMatchObject({ cell: 3, executionCount: 2, kind: "error" });
