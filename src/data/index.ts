@@ -1,11 +1,14 @@
 /** Data: NSMC download and loading, custom datasets, cleaning and splitting, writers, exploration helpers. */
 
+export { knobPathCandidates, resolveKnobPath, whereLooked } from "../common/knob-path";
 export type { ChecksumVerdict } from "./checksums";
 export { NSMC_DEFAULT_BASE_URL, NSMC_FILES, sha256OfFile, verifyChecksum } from "./checksums";
 export type { CleanOptions, CleanReport, ReviewRow } from "./clean";
 export { cleanReviews, normaliseReviewText, stratifiedSample, stratifiedSplit } from "./clean";
 export type { CorpusFacts, RepeatedText, ReviewCorpus, SplitFacts } from "./corpus";
 export { corpusFacts, loadReviewCorpus, repeatedTexts, subsetDataset } from "./corpus";
+export type { CustomDatasetChoice, CustomDatasetDefaults } from "./custom";
+export { customDatasetChoice, loadCustomDataset } from "./custom";
 export type { DownloadOptions, DownloadProgress } from "./download";
 export { downloadVerified } from "./download";
 export { DatasetError, NsmcUnavailableError } from "./errors";

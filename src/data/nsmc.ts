@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join } from "node:path";
+import { resolveKnobPath } from "../common/knob-path";
 import { NSMC_DEFAULT_BASE_URL, NSMC_FILES, verifyChecksum } from "./checksums";
 import { type DownloadProgress, downloadVerified } from "./download";
 import { DatasetError, NsmcUnavailableError } from "./errors";
@@ -38,7 +39,7 @@ function locationIn(dir: string, source: NsmcLocation["source"]): NsmcLocation |
 export function locateNsmc(root: string = workshopRoot()): NsmcLocation | undefined {
   const named = process.env.NSMC_DIR;
   if (named) {
-    const found = locationIn(resolve(named), "NSMC_DIR");
+    const found = locationIn(resolveKnobPath(named), "NSMC_DIR");
     if (found) return found;
   }
   return locationIn(dataFolders(root).nsmc, "data/nsmc");
@@ -48,7 +49,7 @@ export function locateNsmc(root: string = workshopRoot()): NsmcLocation | undefi
 export function nsmcAbsenceReason(root: string = workshopRoot()): string {
   const named = process.env.NSMC_DIR;
   const where = named
-    ? `NSMC_DIR=${named} does not contain ${TRAIN} and ${TEST}, and ${dataFolders(root).nsmc} has neither`
+    ? `NSMC_DIR=${named}${isAbsolute(named) ? "" : ` (${resolveKnobPath(named)})`} does not contain ${TRAIN} and ${TEST}, and ${dataFolders(root).nsmc} has neither`
     : `NSMC is not in ${dataFolders(root).nsmc} and NSMC_DIR is not set`;
   return `${where}. Run \`npm run data\` (needs the internet) or set NSMC_DIR to a folder with both files; until then the labs use the sample reviews in data/sample.`;
 }
@@ -131,13 +132,13 @@ export async function fetchNsmc(options: FetchNsmcOptions = {}): Promise<NsmcLoc
   const localDir = options.localDir ?? process.env.NSMC_DIR;
   const emit = options.onEvent ?? (() => {});
   if (localDir) {
-    const dir = resolve(localDir);
+    const dir = resolveKnobPath(localDir);
     for (const { name, sha256 } of NSMC_FILES) {
       const file = join(dir, name);
       const { verdict, actual } = await verifyChecksum(file, sha256);
       if (verdict === "missing") {
         throw new NsmcUnavailableError(
-          `NSMC_DIR=${localDir}: ${name} is missing there. Point NSMC_DIR at a folder with ${TRAIN} and ${TEST}, or unset it to download into data/nsmc.`,
+          `NSMC_DIR=${localDir}: ${name} is missing there${isAbsolute(localDir) ? "" : ` (${dir})`}. Point NSMC_DIR at a folder with ${TRAIN} and ${TEST}, or unset it to download into data/nsmc.`,
         );
       }
       if (verdict === "mismatch") {

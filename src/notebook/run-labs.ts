@@ -5,6 +5,7 @@
  * Knobs: LABS_CELL_TIMEOUT_S (per-cell limit, default 600), LABS_DIR and LABS_OUT_DIR (other folders).
  */
 import path from "node:path";
+import { resolveKnobPath } from "../common/knob-path";
 import { defaultStateDir, type LocalSageMakerHealth } from "../common/local-sagemaker";
 import { describeDataUses } from "../data/usage";
 import { projectRoot } from "../project";
@@ -25,11 +26,13 @@ export interface RunLabsOptions {
 }
 
 export function defaultLabsDir(): string {
-  return path.resolve(process.env.LABS_DIR || path.join(projectRoot(), "labs"));
+  return process.env.LABS_DIR ? resolveKnobPath(process.env.LABS_DIR) : path.join(projectRoot(), "labs");
 }
 
 export function defaultLabsOutDir(): string {
-  return path.resolve(process.env.LABS_OUT_DIR || path.join(projectRoot(), ".work", "labs"));
+  return process.env.LABS_OUT_DIR
+    ? resolveKnobPath(process.env.LABS_OUT_DIR)
+    : path.join(projectRoot(), ".work", "labs");
 }
 
 function indent(text: string, prefix = "    "): string {
