@@ -3,6 +3,7 @@
  * place so a lab cell is the same in local and AWS mode. The SageMaker toolkit below knows nothing of them.
  */
 
+export * from "./custom";
 export * from "./lambda";
 export * from "./sentiment";
 export * from "./serving";

@@ -64,7 +64,7 @@ const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 export function costNotice(config: WorkshopConfig, items: CostItem[]): string {
   if (config.mode === "local") {
     const what = items.map((item) => koreanName(item.what)).join(", ");
-    return `로컬 모드: ${withParticle(what, "은/는")} 이 컴퓨터에서 실행되며 비용이 들지 않습니다. (local mode: ${items.map((item) => item.what).join(", ")} run on this machine, free)`;
+    return `로컬 모드: ${withParticle(what, "은/는")} 이 컴퓨터에서 실행되며 비용이 들지 않습니다. (local mode: runs on this machine, free)`;
   }
   const lines = items.map((item) => {
     const count = item.instanceCount ?? 1;
