@@ -23,14 +23,23 @@ export {
 } from "./explore";
 export type { DatasetFormat, LabelledDataset, LoadDatasetOptions } from "./load";
 export { LABEL_COLUMN_CANDIDATES, loadDataset, TEXT_COLUMN_CANDIDATES } from "./load";
-export type { FetchNsmcOptions, NsmcFetchEvent, NsmcLocation, NsmcRow } from "./nsmc";
-export { fetchNsmc, locateNsmc, nsmcAbsenceReason, nsmcDataset, readNsmc } from "./nsmc";
+export type { FetchNsmcOptions, NsmcFetchEvent, NsmcFileCheck, NsmcLocation, NsmcRow } from "./nsmc";
+export {
+  fetchNsmc,
+  locateNsmc,
+  NSMC_REPAIR,
+  nsmcAbsenceReason,
+  nsmcDataset,
+  readNsmc,
+  verifyNsmcCopy,
+} from "./nsmc";
 export type { DataFolders, PreparedDataPaths } from "./paths";
 export { dataFolders, displayPath, preparedDataPaths, sampleReviewsPath, workshopRoot } from "./paths";
 export type { EnsuredPreparedData, PreparedData, PreparedSplitCounts, PrepareOptions } from "./prepare";
 export {
   ensurePreparedData,
   PREPARE_STEPS,
+  preparedDataNote,
   preparedManifestPath,
   prepareNsmc,
   readPreparedManifest,

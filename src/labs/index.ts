@@ -5,5 +5,6 @@
 
 export * from "./custom";
 export * from "./lambda";
+export * from "./metrics";
 export * from "./sentiment";
 export * from "./serving";
