@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { type CleanReport, cleanReviews, type ReviewRow, stratifiedSample, stratifiedSplit } from "./clean";
 import { loadReviewCorpus } from "./corpus";
 import type { LabelledDataset } from "./load";
+import { locateNsmc } from "./nsmc";
 import { dataFolders, type PreparedDataPaths, preparedDataPaths, workshopRoot } from "./paths";
+import { recordDataUse } from "./usage";
 import { writeJson, writeJsonl, writeTsv } from "./write";
 
 export interface PrepareOptions {
@@ -167,7 +169,35 @@ export function prepareNsmc(options: PrepareOptions): PreparedData {
     createdAt: new Date().toISOString(),
   };
   writeJson(preparedManifestPath(root), manifest);
+  recordPreparedUse(result);
   return result;
+}
+
+/**
+ * One sentence for the labs that train on data/prepared: which corpus and how many rows this run really uses, so
+ * prose that quotes NSMC's sizes is never taken for the size of a quick or sample run.
+ */
+export function preparedDataNote(prepared: Pick<PreparedData, "source" | "quick" | "written">): string {
+  const rows = (file: "train" | "validation" | "test") =>
+    (prepared.written.find((w) => w.file === file)?.rows ?? 0).toLocaleString("en-US");
+  const counts = `학습 ${rows("train")} / 검증 ${rows("validation")} / 테스트 ${rows("test")}행`;
+  const countsEn = `train ${rows("train")}, validation ${rows("validation")}, test ${rows("test")} rows`;
+  const corpus =
+    prepared.source === "nsmc" ? "NSMC" : "NSMC 대신 예시 리뷰(data/sample, 이 프로젝트가 쓴 300개)";
+  const corpusEn = prepared.source === "nsmc" ? "NSMC" : "the sample reviews standing in for NSMC";
+  const scope = prepared.quick ? "빠른 실행의 표본" : "전체";
+  const scopeEn = prepared.quick ? "quick-run subsets" : "the whole corpus";
+  return `이번 실행의 데이터: ${corpus}, ${scope}, ${counts}. (Data used: ${corpusEn}, ${scopeEn}: ${countsEn}.)`;
+}
+
+/** Tells the lab runner which corpus the prepared files hold (NSMC or the sample reviews) and how many rows. */
+function recordPreparedUse(prepared: PreparedData): void {
+  recordDataUse({
+    kind: prepared.source,
+    source: prepared.source === "nsmc" ? "data/prepared (NSMC)" : "data/prepared (data/sample)",
+    rows: prepared.written.reduce((sum, file) => sum + file.rows, 0),
+    quick: prepared.quick,
+  });
 }
 
 /** What a prepareNsmc run wrote, and with which settings: later labs check `quick` before reusing the files. */
@@ -208,9 +238,16 @@ export interface EnsuredPreparedData {
 export function ensurePreparedData(options: PrepareOptions): EnsuredPreparedData {
   const { quick } = options;
   const manifest = readPreparedManifest(options.root);
-  if (manifest && manifest.quick === quick) return { prepared: manifest, reused: true };
-  const reason = manifest
-    ? `data/prepared holds a ${manifest.quick ? "quick" : "full"} run's files; preparing them again for a ${quick ? "quick" : "full"} run.`
-    : "data/prepared has no files from lab 3.1 yet; preparing them now.";
+  // The corpus this run would prepare from: files made from the sample set are not reused once NSMC is there.
+  const wanted = options.forceSample || !locateNsmc(options.root ?? workshopRoot()) ? "sample" : "nsmc";
+  if (manifest && manifest.quick === quick && manifest.source === wanted) {
+    recordPreparedUse(manifest);
+    return { prepared: manifest, reused: true };
+  }
+  const reason = !manifest
+    ? "data/prepared has no files from lab 3.1 yet; preparing them now."
+    : manifest.quick !== quick
+      ? `data/prepared holds a ${manifest.quick ? "quick" : "full"} run's files; preparing them again for a ${quick ? "quick" : "full"} run.`
+      : `data/prepared was made from ${manifest.source === "nsmc" ? "NSMC" : "the sample reviews"}; preparing it again from ${wanted === "nsmc" ? "NSMC" : "the sample reviews"}.`;
   return { prepared: prepareNsmc(options), reused: false, reason };
 }

@@ -3,8 +3,10 @@
  * place so a lab cell is the same in local and AWS mode. The SageMaker toolkit below knows nothing of them.
  */
 
+export * from "./custom";
 export * from "./hub-routes";
 export * from "./lambda";
+export * from "./metrics";
 export * from "./ml-pipeline";
 export * from "./multi-model";
 export * from "./pipeline";

@@ -78,10 +78,15 @@ const empty = (): DeletedResources => ({
   alarms: [],
 });
 
-/** Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped. */
+/**
+ * Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped.
+ * `wait: false` sends the deletions without waiting for the endpoint to be gone (a kernel that is shutting down
+ * has seconds, not minutes).
+ */
 export async function deleteEndpointResources(
   session: WorkshopSession,
   endpointName: string,
+  options: { wait?: boolean } = {},
 ): Promise<DeletedResources> {
   const deleted = empty();
   const endpoint = await ignoreGone(
@@ -90,7 +95,7 @@ export async function deleteEndpointResources(
   if (!endpoint) return deleted;
   const configName = endpoint.EndpointConfigName;
   await ignoreGone(session.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
-  await waitUntilEndpointGone(session, endpointName);
+  if (options.wait !== false) await waitUntilEndpointGone(session, endpointName);
   deleted.endpoints.push(endpointName);
   if (!configName) return deleted;
   const config = await ignoreGone(
@@ -136,11 +141,36 @@ async function listAll<P>(
   return items;
 }
 
+const KIND_NAMES: Record<keyof DeletedResources, [string, string]> = {
+  endpoints: ["endpoint", "endpoints"],
+  endpointConfigs: ["endpoint config", "endpoint configs"],
+  models: ["model", "models"],
+  stoppedTrainingJobs: ["stopped training job", "stopped training jobs"],
+  stoppedTransformJobs: ["stopped transform job", "stopped transform jobs"],
+  lambdaFunctions: ["Lambda function", "Lambda functions"],
+  alarms: ["CloudWatch alarm", "CloudWatch alarms"],
+};
+
+/** "1 endpoint (ko-4-1-...), 1 endpoint config (...), 1 model (...)"; "nothing" when the lists are empty. */
+export function describeDeleted(deleted: DeletedResources, options: { names?: boolean } = {}): string {
+  const parts = (Object.keys(KIND_NAMES) as (keyof DeletedResources)[])
+    .filter((kind) => deleted[kind].length > 0)
+    .map((kind) => {
+      const list = deleted[kind];
+      const [one, many] = KIND_NAMES[kind];
+      const names = options.names === false ? "" : ` (${list.join(", ")})`;
+      return `${list.length} ${list.length === 1 ? one : many}${names}`;
+    });
+  return parts.length === 0 ? "nothing" : parts.join(", ");
+}
+
 export interface CleanupOptions {
   /** Only what this lab created (its `ko-sagemaker:lab` tag); default: everything the workshop tagged. */
   lab?: string;
   /** Print what was deleted (default true). */
   verbose?: boolean;
+  /** Wait until each endpoint is gone before deleting its config (default true). */
+  wait?: boolean;
 }
 
 /**
@@ -175,7 +205,7 @@ export async function cleanupWorkshopResources(
   );
   for (const endpoint of endpoints) {
     if (!(await ours(endpoint.arn))) continue;
-    const result = await deleteEndpointResources(session, endpoint.name);
+    const result = await deleteEndpointResources(session, endpoint.name, { wait: options.wait !== false });
     deleted.endpoints.push(...result.endpoints);
     deleted.endpointConfigs.push(...result.endpointConfigs);
     deleted.models.push(...result.models);
@@ -243,7 +273,7 @@ export async function cleanupWorkshopResources(
     console.log(
       total === 0
         ? `정리 완료: 남은 워크숍 리소스가 없습니다${options.lab ? ` (lab ${options.lab})` : ""}. Nothing left to clean up.`
-        : `정리 완료 (cleanup): ${JSON.stringify(deleted)}`,
+        : `정리 완료 (cleanup): ${describeDeleted(deleted)}`,
     );
   }
   return deleted;
