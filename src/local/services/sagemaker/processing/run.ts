@@ -13,11 +13,11 @@ import {
   type ProcessingLayout,
   processingLayout,
 } from "../../../../containers/processing/paths";
-import { UnsafeArchiveError } from "../../../archives";
 import type { StatusChange } from "../../../core/lifecycle";
-import { childEnvironment, nodeEntry, SupervisedChild } from "../../../core/processes";
+import type { ChildExit, SupervisedChild } from "../../../core/processes";
 import type { ServiceContext } from "../../context";
 import { resolveProcessingImage } from "../images";
+import { clipReason, JOB_HOST, JobLog, MAX_REASON, runJobChild, setupFailureReason } from "../job-run";
 import type { PROCESSING_JOB } from "../lifecycles";
 import { ClientError } from "../training/channels";
 import {
@@ -32,12 +32,6 @@ import {
 import type { StoredProcessingJob } from "./records";
 
 export const PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs";
-const HOST = "algo-1";
-/** FailureReason's and ExitMessage's length limit in the SageMaker model. */
-const MAX_REASON = 1024;
-const TAIL_LINES = 8;
-/** The line a crash names itself on: `Error: ...` in Node, `FileNotFoundError: ...` in Python. */
-const ERROR_LINE = /^\s*[A-Za-z_.]*(Error|Exception)\b.*:/;
 
 type ProcessingStatus = Parameters<typeof PROCESSING_JOB.transition>[1];
 
@@ -48,9 +42,6 @@ export interface ProcessingRunHost {
 }
 
 type StopKind = "StopProcessingJob" | "MaxRuntimeExceeded";
-
-const clip = (text: string): string =>
-  text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 3)}...` : text;
 
 /**
  * One processing job on this machine, from InProgress to its final status: prepares the job's folder (its
@@ -67,13 +58,9 @@ export class ProcessingRun {
   private child: SupervisedChild | undefined;
   private stopKind: StopKind | undefined;
   private abandoned = false;
-  private readonly tail: string[] = [];
-  private lastErrorLine: string | undefined;
   private mentionsContainerPath = false;
-  private pendingLines: string[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private runtimeTimer: NodeJS.Timeout | undefined;
-  private logStream = "";
+  private readonly jobLog: JobLog;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -85,6 +72,7 @@ export class ProcessingRun {
     this.layout = processingLayout(jobRoot);
     this.inputs = planInputs(job.request, jobRoot);
     this.outputs = planOutputs(job.request, jobRoot);
+    this.jobLog = new JobLog(ctx, PROCESSING_LOG_GROUP);
     this.done = new Promise((resolve) => setImmediate(resolve))
       .then(() => this.execute(job))
       .catch((error: unknown) => {
@@ -148,15 +136,12 @@ export class ProcessingRun {
       this.finish("Completed", "");
     } catch (error) {
       if (this.abandoned) return;
-      const reason =
-        error instanceof ClientError || error instanceof UnsafeArchiveError || isAwsValidation(error)
-          ? `ClientError: ${(error as Error).message}`
-          : `InternalServerError: ${(error as Error).message}`;
+      const reason = setupFailureReason(error);
       this.log(reason);
-      this.finish("Failed", clip(reason));
+      this.finish("Failed", reason);
     } finally {
       clearTimeout(this.runtimeTimer);
-      this.flushLogs();
+      this.jobLog.flush();
     }
   }
 
@@ -171,64 +156,41 @@ export class ProcessingRun {
     );
     writeFileSync(
       this.layout.resourceConfigFile,
-      JSON.stringify({ current_host: HOST, hosts: [HOST] }, null, 2),
+      JSON.stringify({ current_host: JOB_HOST, hosts: [JOB_HOST] }, null, 2),
     );
   }
 
   private openLogStream(): void {
-    this.logStream = `${this.name}/${HOST}-${Math.floor(Date.now() / 1000)}`;
-    this.ctx.logs.ensureLogStream(PROCESSING_LOG_GROUP, this.logStream);
+    const stream = this.jobLog.open(this.name);
     this.host.update(this.name, (stored) => {
-      stored.LogStreamName = this.logStream;
+      stored.LogStreamName = stream;
     });
   }
 
-  private runRuntime(
-    job: StoredProcessingJob,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    return new Promise((resolve) => {
-      this.child = new SupervisedChild({
-        label: `processing job ${this.name}`,
-        args: [...nodeEntry("containers/processing/main"), this.layout.root],
-        cwd: this.layout.root,
-        env: childEnvironment({
-          ...this.ctx.awsEnvironment(),
-          ...(job.request.Environment ?? {}),
-          PROCESSING_JOB_NAME: this.name,
-          PROCESSING_JOB_ARN: job.ProcessingJobArn,
-          // For scripts that want to run in both places: the folder that stands for /opt/ml here.
-          LOCAL_SAGEMAKER_OPT_ML: this.layout.root,
-        }),
-        graceMs: this.ctx.settings.stopGraceMs,
-        ownGroup: true,
-        registry: this.ctx.processes,
-        onLine: (_stream, line) => this.onLine(line),
-        onExit: (exit) => resolve(exit),
-      });
-      if (this.stopKind) void this.child.stop();
+  private runRuntime(job: StoredProcessingJob): Promise<ChildExit> {
+    const { child, exit } = runJobChild(this.ctx, {
+      label: `processing job ${this.name}`,
+      runtime: "containers/processing/main",
+      root: this.layout.root,
+      env: {
+        ...(job.request.Environment ?? {}),
+        PROCESSING_JOB_NAME: this.name,
+        PROCESSING_JOB_ARN: job.ProcessingJobArn,
+        // For scripts that want to run in both places: the folder that stands for /opt/ml here.
+        LOCAL_SAGEMAKER_OPT_ML: this.layout.root,
+      },
+      onLine: (line) => {
+        if (line.includes(`${CONTAINER_ROOT}/`)) this.mentionsContainerPath = true;
+        this.jobLog.scriptLine(line);
+      },
     });
-  }
-
-  private onLine(line: string): void {
-    if (ERROR_LINE.test(line)) this.lastErrorLine = line.trim();
-    if (line.includes(`${CONTAINER_ROOT}/`)) this.mentionsContainerPath = true;
-    this.tail.push(line);
-    if (this.tail.length > TAIL_LINES) this.tail.shift();
-    this.log(line);
+    this.child = child;
+    if (this.stopKind) void child.stop();
+    return exit;
   }
 
   private log(line: string): void {
-    this.pendingLines.push(line);
-    this.flushTimer ??= setTimeout(() => this.flushLogs(), 100);
-  }
-
-  private flushLogs(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.pendingLines.length === 0 || this.logStream === "") return;
-    const lines = this.pendingLines;
-    this.pendingLines = [];
-    this.ctx.logs.putLogLines(PROCESSING_LOG_GROUP, this.logStream, lines);
+    this.jobLog.write(line);
   }
 
   /**
@@ -254,17 +216,13 @@ export class ProcessingRun {
     }
   }
 
-  private failureReason(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  private failureReason(exit: ChildExit): string {
     const file = readHead(this.layout.failureFile);
-    if (file) return clip(file);
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const error = this.lastErrorLine ? ` (${this.lastErrorLine})` : "";
+    if (file) return clipReason(file);
     const hint = this.mentionsContainerPath
       ? ` Local SageMaker maps ${CONTAINER_ROOT} paths only where the job names them (LocalPath, ContainerEntrypoint, ContainerArguments), into ${this.layout.root}; a path the script hard-codes is not there: take it from ContainerArguments.`
       : "";
-    return clip(
-      `AlgorithmError: the entry point ${how}${error}.${hint} Last lines of the log: ${this.tail.join(" | ")}`,
-    );
+    return this.jobLog.algorithmError(exit, hint);
   }
 
   private finishStopped(): void {
@@ -316,8 +274,4 @@ function writtenOnHost(path: string, since: number): boolean {
       return false;
     }
   });
-}
-
-function isAwsValidation(error: unknown): boolean {
-  return (error as { code?: string } | undefined)?.code === "ValidationException";
 }

@@ -2,24 +2,19 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { type TrainingLayout, trainingLayout } from "../../../../containers/training/environment";
-import { extractArchiveSafely, folderIsEmpty, packFolder, UnsafeArchiveError } from "../../../archives";
+import { extractArchiveSafely, folderIsEmpty, packFolder } from "../../../archives";
 import type { StatusChange } from "../../../core/lifecycle";
-import { childEnvironment, nodeEntry, SupervisedChild } from "../../../core/processes";
+import type { ChildExit, SupervisedChild } from "../../../core/processes";
 import { parseS3Uri } from "../../../core/s3-uri";
 import type { ServiceContext } from "../../context";
 import { resolveTrainingImage } from "../images";
+import { clipReason, JOB_HOST, JobLog, runJobChild, setupFailureReason } from "../job-run";
 import type { TRAINING_JOB } from "../lifecycles";
 import { ClientError, downloadChannels } from "./channels";
 import { MetricCollector } from "./metrics";
 import type { StoredTrainingJob } from "./records";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
-const HOST = "algo-1";
-/** FailureReason's length limit in the SageMaker model. */
-const MAX_FAILURE_REASON = 1024;
-const TAIL_LINES = 8;
-/** The line a crash names itself on: `Error: ...` in Node, `ValueError: ...` in Python. */
-const ERROR_LINE = /^\s*[A-Za-z_.]*(Error|Exception)\b.*:/;
 
 type TrainingStep = Parameters<typeof TRAINING_JOB.transition>[1];
 
@@ -45,13 +40,9 @@ export class TrainingRun {
   private child: SupervisedChild | undefined;
   private stopKind: StopKind | undefined;
   private abandoned = false;
-  private readonly tail: string[] = [];
-  private lastErrorLine: string | undefined;
-  private pendingLines: string[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private runtimeTimer: NodeJS.Timeout | undefined;
   readonly done: Promise<void>;
-  private logStream = "";
+  private readonly jobLog: JobLog;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -61,6 +52,7 @@ export class TrainingRun {
   ) {
     this.name = job.request.TrainingJobName as string;
     this.layout = trainingLayout(jobRoot);
+    this.jobLog = new JobLog(ctx, TRAINING_LOG_GROUP);
     // As SageMaker does, every value the definitions find is a CloudWatch metric too (Host <job>/algo-1).
     this.metrics = new MetricCollector(
       job.request.AlgorithmSpecification?.MetricDefinitions,
@@ -138,14 +130,10 @@ export class TrainingRun {
       this.finish("Failed", this.failureReason(exit));
     } catch (error) {
       if (this.abandoned) return;
-      const reason =
-        error instanceof ClientError || error instanceof UnsafeArchiveError || isAwsValidation(error)
-          ? `ClientError: ${(error as Error).message}`
-          : `InternalServerError: ${(error as Error).message}`;
-      this.finish("Failed", reason.slice(0, MAX_FAILURE_REASON));
+      this.finish("Failed", setupFailureReason(error));
     } finally {
       clearTimeout(this.runtimeTimer);
-      this.flushLogs();
+      this.jobLog.flush();
     }
   }
 
@@ -163,15 +151,15 @@ export class TrainingRun {
       writeFileSync(join(this.layout.configDir, file), JSON.stringify(value, null, 2));
     write("hyperparameters.json", request.HyperParameters ?? {});
     write("resourceconfig.json", {
-      current_host: HOST,
+      current_host: JOB_HOST,
       current_instance_type: request.ResourceConfig?.InstanceType ?? "local",
       current_group_name: "homogeneousCluster",
-      hosts: [HOST],
+      hosts: [JOB_HOST],
       instance_groups: [
         {
           instance_group_name: "homogeneousCluster",
           instance_type: request.ResourceConfig?.InstanceType ?? "local",
-          hosts: [HOST],
+          hosts: [JOB_HOST],
         },
       ],
       network_interface_name: "eth0",
@@ -224,62 +212,36 @@ export class TrainingRun {
     }
   }
 
-  private runToolkit(
-    job: StoredTrainingJob,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    this.logStream = `${this.name}/${HOST}-${Math.floor(Date.now() / 1000)}`;
-    this.ctx.logs.ensureLogStream(TRAINING_LOG_GROUP, this.logStream);
+  private runToolkit(job: StoredTrainingJob): Promise<ChildExit> {
+    const stream = this.jobLog.open(this.name);
     this.host.update(this.name, (stored) => {
-      stored.LogStreamName = this.logStream;
+      stored.LogStreamName = stream;
     });
-    return new Promise((resolve) => {
-      this.child = new SupervisedChild({
-        label: `training job ${this.name}`,
-        args: [...nodeEntry("containers/training/main"), this.layout.root],
-        cwd: this.layout.root,
-        env: childEnvironment({
-          ...this.ctx.awsEnvironment(),
-          ...(job.request.Environment ?? {}),
-          TRAINING_JOB_NAME: this.name,
-          TRAINING_JOB_ARN: job.TrainingJobArn,
-        }),
-        graceMs: this.ctx.settings.stopGraceMs,
-        ownGroup: true,
-        registry: this.ctx.processes,
-        onLine: (_stream, line) => this.onLine(line),
-        onExit: (exit) => resolve(exit),
-      });
-      if (this.stopKind) void this.child.stop();
+    const { child, exit } = runJobChild(this.ctx, {
+      label: `training job ${this.name}`,
+      runtime: "containers/training/main",
+      root: this.layout.root,
+      env: {
+        ...(job.request.Environment ?? {}),
+        TRAINING_JOB_NAME: this.name,
+        TRAINING_JOB_ARN: job.TrainingJobArn,
+      },
+      onLine: (line) => {
+        this.metrics.observe(line);
+        this.jobLog.scriptLine(line);
+      },
     });
+    this.child = child;
+    if (this.stopKind) void child.stop();
+    return exit;
   }
 
-  private onLine(line: string): void {
-    this.metrics.observe(line);
-    if (ERROR_LINE.test(line)) this.lastErrorLine = line.trim();
-    this.tail.push(line);
-    if (this.tail.length > TAIL_LINES) this.tail.shift();
-    this.pendingLines.push(line);
-    this.flushTimer ??= setTimeout(() => this.flushLogs(), 100);
-  }
-
-  private flushLogs(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.pendingLines.length === 0 || this.logStream === "") return;
-    const lines = this.pendingLines;
-    this.pendingLines = [];
-    this.ctx.logs.putLogLines(TRAINING_LOG_GROUP, this.logStream, lines);
-  }
-
-  private failureReason(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  private failureReason(exit: ChildExit): string {
     if (existsSync(this.layout.failureFile)) {
       const text = readFileSync(this.layout.failureFile, "utf8").trim();
-      if (text !== "") return text.slice(0, MAX_FAILURE_REASON);
+      if (text !== "") return clipReason(text);
     }
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const error = this.lastErrorLine ? ` (${this.lastErrorLine})` : "";
-    const reason = `AlgorithmError: the entry point ${how}${error}; last lines of the log: ${this.tail.join(" | ")}`;
-    return reason.length > MAX_FAILURE_REASON ? `${reason.slice(0, MAX_FAILURE_REASON - 3)}...` : reason;
+    return this.jobLog.algorithmError(exit);
   }
 
   private async uploadArtifacts(job: StoredTrainingJob): Promise<void> {
@@ -302,7 +264,7 @@ export class TrainingRun {
 
   private async finishCompleted(job: StoredTrainingJob): Promise<void> {
     this.step("Uploading", "Uploading the model artifacts to S3");
-    this.flushLogs();
+    this.jobLog.flush();
     await this.uploadArtifacts(job);
     // A stop that arrived during the upload wins: the job ends Stopped, with what it saved.
     if (this.stopKind) return await this.finishStopped();
@@ -345,8 +307,4 @@ export class TrainingRun {
     });
     this.host.transition(this.name, to, to === "Failed" ? { reason: text } : { message: text });
   }
-}
-
-function isAwsValidation(error: unknown): boolean {
-  return (error as { code?: string } | undefined)?.code === "ValidationException";
 }
