@@ -116,19 +116,22 @@ export const ENDPOINT = new Lifecycle<EndpointRecord, EndpointState>({
 
 export const ENDPOINT_START: EndpointState = "Creating";
 
+/** Transform and processing jobs move alike: one run, ended by its result or by a stop through Stopping. */
+const BATCH_JOB_MOVES = {
+  InProgress: ["Completed", "Failed", "Stopping"],
+  Stopping: ["Stopped", "Failed"],
+  Completed: [],
+  Failed: [],
+  Stopped: [],
+} as const;
+
 /**
  * A transform job runs until it completes, fails or is stopped; a stop it is asked for goes through Stopping, and a
  * job found Stopping after a restart of the server fails (its instances died with the server).
  */
 export const TRANSFORM_JOB = new Lifecycle<StoredTransformJob, TransformJobStatus>({
   kind: "transform job",
-  moves: {
-    InProgress: ["Completed", "Failed", "Stopping"],
-    Stopping: ["Stopped", "Failed"],
-    Completed: [],
-    Failed: [],
-    Stopped: [],
-  },
+  moves: BATCH_JOB_MOVES,
   name: (job) => job.request.TransformJobName ?? "",
   status: (job) => job.TransformJobStatus,
   apply(job, to, change, at) {
@@ -202,13 +205,7 @@ export const PIPELINE_STEP_START: StepStatus = "Starting";
  */
 export const PROCESSING_JOB = new Lifecycle<StoredProcessingJob, ProcessingJobStatus>({
   kind: "processing job",
-  moves: {
-    InProgress: ["Completed", "Failed", "Stopping"],
-    Stopping: ["Stopped", "Failed"],
-    Completed: [],
-    Failed: [],
-    Stopped: [],
-  },
+  moves: BATCH_JOB_MOVES,
   name: (job) => job.request.ProcessingJobName ?? "",
   status: (job) => job.ProcessingJobStatus,
   apply(job, to, change, at) {
