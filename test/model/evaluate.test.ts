@@ -79,7 +79,12 @@ describe("evaluateClassifier", () => {
     const cm = confusionMatrixFigure(report);
     expect(cm.data[0]).toMatchObject({
       type: "heatmap",
+      // Coloured by the share of the gold row, so correct cells stand out whatever the class sizes; counts beside.
       z: [
+        [50, 50],
+        [100 / 3, 200 / 3],
+      ],
+      customdata: [
         [1, 1],
         [1, 2],
       ],
@@ -122,7 +127,7 @@ describe("evaluateClassifier", () => {
       { index: 2, text: "c", gold: "negative", predicted: "positive", score: 0.7 },
     ]);
     expect(report).not.toHaveProperty("loss");
-    expect(confusionMatrixFigure(report).data[0]).toMatchObject({ z: report.confusion.matrix });
+    expect(confusionMatrixFigure(report).data[0]).toMatchObject({ customdata: report.confusion.matrix });
     expect(() => evaluatePredictions([{ label: "x" }], [])).toThrow(/one prediction per gold label/);
     expect(() => evaluatePredictions([{ label: "x" }], ["y"], { labels: ["y"] })).toThrow(/"x"/);
   });
