@@ -14,6 +14,8 @@ import {
 } from "./protocol/routes";
 import { s3Route } from "./protocol/s3-rest";
 import { SigV4Verifier } from "./protocol/sigv4";
+import { autoScalingOperations } from "./services/autoscaling/binding";
+import { AutoScalingService } from "./services/autoscaling/service";
 import { cloudWatchOperations } from "./services/cloudwatch/binding";
 import { createServiceContext, type ServiceContext } from "./services/context";
 import { lambdaOperations } from "./services/lambda/binding";
@@ -65,6 +67,8 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     secretAccessKey: credentials.secretAccessKey,
   });
   const sagemaker = new SageMakerService(context);
+  // Scales SageMaker variants through SageMaker's typed API, on alarms of the local CloudWatch.
+  const autoscaling = new AutoScalingService(context, sagemaker.hosting.endpoints);
   const runtime = restJsonService({
     model: MODELS.sagemakerRuntime,
     operations: runtimeOperations(sagemaker.hosting.runtime),
@@ -114,6 +118,14 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
             serviceName: "Local CloudWatch Logs",
           },
           { ...cloudwatch, targetPrefix: "GraniteServiceVersion20100801", version: "1.0" },
+          {
+            targetPrefix: "AnyScaleFrontendService",
+            version: "1.1",
+            model: MODELS.applicationAutoScaling,
+            operations: autoScalingOperations(autoscaling),
+            validationCode: "ValidationException",
+            serviceName: "Local Application Auto Scaling",
+          },
         ],
         gate,
       ),
@@ -122,7 +134,7 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       restJsonRoute(runtime, "sagemaker", gate),
       restJsonRoute(lambdaService, "lambda", gate),
       queryRoute([{ ...cloudwatch, missingCode: cloudwatch.queryCompatible.missingCode }], gate),
-      unknownServiceRoute(["sagemaker", "logs", "monitoring", "lambda"]),
+      unknownServiceRoute(["sagemaker", "logs", "monitoring", "lambda", "application-autoscaling"]),
       s3Route(context.s3, { region: context.region }, gate),
     ],
     gate,
@@ -141,10 +153,13 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       }
       await sagemaker.start();
       context.cloudwatch.start();
+      autoscaling.start();
       lambda.start();
     },
     async stop() {
       try {
+        // Activities under way stop waiting first (they stay InProgress and resume at the next start).
+        await autoscaling.stop();
         await Promise.all([sagemaker.stop(), lambda.stop()]);
       } finally {
         context.cloudwatch.stop();

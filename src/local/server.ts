@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import type { LocalCredentials } from "../common/local-credentials";
 import { DEFAULT_LOCAL_PORT, defaultStateDir } from "../common/local-sagemaker";
 import { createLocalApp } from "./app";
+import type { CloudWatchService } from "./services/cloudwatch/service";
 import { type LocalSettings, loadSettings } from "./settings";
 import { lockStateDir, type StateLock } from "./state-lock";
 
@@ -15,6 +16,11 @@ export interface LocalServer {
   credentials: LocalCredentials;
   /** The region its ARNs carry and signatures must be scoped to. */
   region: string;
+  /**
+   * The server's CloudWatch, in-process: what its services publish to (`publish` takes the reserved `AWS/`
+   * namespaces PutMetricData refuses), for embedding code and tests that stand in for a service's metrics.
+   */
+  cloudwatch: CloudWatchService;
   /** Stops the services (child processes) and the HTTP server; state stays on disk. */
   close(): Promise<void>;
 }
@@ -86,7 +92,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     return closing;
   }
 
-  return { url, port, stateDir, credentials: app.credentials, region: app.context.region, close };
+  return {
+    url,
+    port,
+    stateDir,
+    credentials: app.credentials,
+    region: app.context.region,
+    cloudwatch: app.context.cloudwatch,
+    close,
+  };
 }
 
 function listen(server: Server, port: number): Promise<void> {

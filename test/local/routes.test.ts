@@ -50,6 +50,22 @@ describe("the route table", () => {
       ...json("1.1", "Logs_20140328.DescribeLogGroups"),
     });
     expect(JSON.parse(groups.text)).toEqual({ logGroups: [] });
+    const targets = await signedRequest(server.url, {
+      service: "application-autoscaling",
+      path: "/",
+      ...json("1.1", "AnyScaleFrontendService.DescribeScalableTargets", '{"ServiceNamespace":"sagemaker"}'),
+    });
+    expect(targets.status).toBe(200);
+    expect(JSON.parse(targets.text)).toEqual({ ScalableTargets: [] });
+    const scheduled = await signedRequest(server.url, {
+      service: "application-autoscaling",
+      path: "/",
+      ...json("1.1", "AnyScaleFrontendService.PutScheduledAction"),
+    });
+    expect(JSON.parse(scheduled.text)).toMatchObject({
+      __type: "UnknownOperationException",
+      message: "Local Application Auto Scaling does not implement the operation PutScheduledAction yet.",
+    });
   });
 
   it("answers an X-Amz-Target nobody serves with UnknownOperationException in the request's JSON version", async () => {

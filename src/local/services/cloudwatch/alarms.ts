@@ -358,9 +358,21 @@ export class Alarms {
     }
   }
 
+  /**
+   * The windows an alarm is judged on now: its last EvaluationPeriods complete (scaled) periods, oldest first,
+   * the same the last evaluation saw. Autoscaling reads its metric value here each time CloudWatch would invoke
+   * its actions again while the alarm stays in ALARM.
+   */
+  latestWindows(name: string, now = Date.now()): { period: number; windows: Window[] } | undefined {
+    const record = this.alarms.get(name);
+    if (!record) return undefined;
+    const period = this.scaled(alarmPeriod(record));
+    const end = Math.floor((now / 1000 - SETTLE_SECONDS) / period) * period;
+    return { period, windows: this.windowsOf(record, period, end) };
+  }
+
   private judge(record: AlarmRecord, period: number, end: number, now: number): Verdict | undefined {
     const n = record.EvaluationPeriods;
-    const start = end - n * period;
     const percentile =
       record.ExtendedStatistic === undefined ? undefined : percentileOf(record.ExtendedStatistic);
     const rule: AlarmRule = {
@@ -375,21 +387,25 @@ export class Alarms {
         ? { minSamples: 10 / (1 - percentile / 100) }
         : {}),
     };
-    const windows: Window[] = record.Metrics
-      ? this.mathWindows(record.Metrics, period, start, end)
-      : this.metrics.windowsOf(
-          {
-            namespace: record.Namespace as string,
-            metricName: record.MetricName as string,
-            dimensions: record.Dimensions ?? [],
-            unit: record.Unit,
-          },
-          rule.statistic,
-          period,
-          start,
-          end,
-        );
-    return judge(rule, windows, record.StateValue, now);
+    return judge(rule, this.windowsOf(record, period, end), record.StateValue, now);
+  }
+
+  /** The alarm's metric (or expression), window by window, over its last EvaluationPeriods periods before `end`. */
+  private windowsOf(record: AlarmRecord, period: number, end: number): Window[] {
+    const start = end - record.EvaluationPeriods * period;
+    if (record.Metrics) return this.mathWindows(record.Metrics, period, start, end);
+    return this.metrics.windowsOf(
+      {
+        namespace: record.Namespace as string,
+        metricName: record.MetricName as string,
+        dimensions: record.Dimensions ?? [],
+        unit: record.Unit,
+      },
+      record.Statistic ?? record.ExtendedStatistic ?? "expression",
+      period,
+      start,
+      end,
+    );
   }
 
   /** A metric-math alarm's windows: the expression that returns data, period by period. */

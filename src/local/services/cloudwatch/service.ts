@@ -34,6 +34,7 @@ import { Metrics } from "./metrics";
  *     Unit: "Microseconds", StorageResolution: 1 }]);      // no JSON, no wire; AWS/ namespaces allowed
  *   const off = cloudwatch.onAlarmStateChange(({ alarmName, oldState, newState, reason, actions }) => ...);
  *   cloudwatch.getAlarm("guardrail-5xx")?.StateValue;      // "OK" | "ALARM" | "INSUFFICIENT_DATA"
+ *   cloudwatch.alarmWindows("guardrail-5xx")?.windows;     // the datapoints it is judged on now
  *
  * `publish` takes the SDK's MetricDatum (Value, Values/Counts or StatisticValues; Timestamp defaults to now) and
  * checks the same rules as PutMetricData; a sample is visible to reads at once and durable within about a second.
@@ -90,6 +91,25 @@ export class CloudWatchService {
 
   getAlarm(name: string): MetricAlarm | undefined {
     return this.alarms.getAlarm(name);
+  }
+
+  /**
+   * What an alarm is judged on now: its last EvaluationPeriods windows, oldest first (`value` undefined where a
+   * window had no samples), each `periodSeconds` long (the alarm's period under the alarm time scale).
+   */
+  alarmWindows(
+    name: string,
+  ): { periodSeconds: number; windows: { start: Date; value?: number; sampleCount: number }[] } | undefined {
+    const latest = this.alarms.latestWindows(name);
+    if (!latest) return undefined;
+    return {
+      periodSeconds: latest.period,
+      windows: latest.windows.map((window) => ({
+        start: new Date(window.start * 1000),
+        ...(window.value !== undefined ? { value: window.value } : {}),
+        sampleCount: window.sampleCount,
+      })),
+    };
   }
 
   // ---- the CloudWatch API ----------------------------------------------------------------------------------

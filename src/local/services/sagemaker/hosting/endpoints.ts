@@ -16,7 +16,7 @@ import type {
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from "@aws-sdk/client-sagemaker";
 import { sagemakerArn, storeKey } from "../../../core/arns";
-import { AwsError, notFound, validation } from "../../../core/errors";
+import { AwsError, notFound, reportUnexpected, validation } from "../../../core/errors";
 import { listPage } from "../../../core/listing";
 import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
@@ -69,6 +69,7 @@ export class Endpoints implements EndpointDirectory {
   /** Deleted records: a late status change of an operation must not bring them back. */
   private readonly removed = new WeakSet<EndpointRecord>();
   private stopping = false;
+  private readonly deleteListeners = new Set<(endpointName: string) => void>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -189,6 +190,11 @@ export class Endpoints implements EndpointDirectory {
           `Variant ${entry.VariantName} is serverless and has no instances to count: change its MaxConcurrency or ProvisionedConcurrency with ServerlessUpdateConfig instead of DesiredInstanceCount.`,
         );
       }
+      if (entry.DesiredInstanceCount === 0 && !record.asyncInference) {
+        throw validation(
+          `Variant ${entry.VariantName} of real-time endpoint "${record.EndpointArn}" cannot run on 0 instances (DesiredInstanceCount 0): only an asynchronous endpoint scales to zero, queueing its requests until it has instances again. Give at least 1.`,
+        );
+      }
       if (!variant.serverless && entry.ServerlessUpdateConfig !== undefined) {
         throw validation(
           `Variant ${entry.VariantName} runs on instances, not serverless: ServerlessUpdateConfig does not apply; use DesiredInstanceCount.`,
@@ -239,7 +245,23 @@ export class Endpoints implements EndpointDirectory {
     if (record.EndpointStatus === "Deleting") return {};
     this.move(record, "Deleting");
     this.enqueue(record, () => this.remove(record));
+    for (const listener of this.deleteListeners) {
+      try {
+        listener(record.EndpointName);
+      } catch (error) {
+        reportUnexpected(error);
+      }
+    }
     return {};
+  }
+
+  /**
+   * Hears each DeleteEndpoint as it is accepted: on AWS, deleting an endpoint deregisters its variants' scalable
+   * targets (Application Auto Scaling) on the caller's behalf. Returns the way to stop listening.
+   */
+  onDelete(listener: (endpointName: string) => void): () => void {
+    this.deleteListeners.add(listener);
+    return () => this.deleteListeners.delete(listener);
   }
 
   describeEndpoint(input: DescribeEndpointInput): DescribeEndpointOutput {
