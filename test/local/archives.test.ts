@@ -20,7 +20,12 @@ import { createGzip, gzipSync } from "node:zlib";
 import * as tar from "tar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_ARCHIVE_LIMITS } from "../../src/local/archive-rules";
-import { extractArchiveSafely, folderIsEmpty, packFolder, UnsafeArchiveError } from "../../src/local/archives";
+import {
+  extractArchiveSafely,
+  folderIsEmpty,
+  packFolder,
+  UnsafeArchiveError,
+} from "../../src/local/archives";
 import { type RawEntry, rawArchive, rawTar } from "../support/raw-archive";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
 
