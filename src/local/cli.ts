@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { consoleSignInUrl } from "../common/console-link";
 import { defaultStateDir } from "../common/local-sagemaker";
 import { DEFAULT_LOCAL_PORT, startLocalServer } from "./server";
 
@@ -6,7 +7,7 @@ const USAGE = `Usage: npm run local -- [--port N] [--state-dir DIR]
 
 Starts local SageMaker (SageMaker, SageMaker Runtime, S3 and CloudWatch Logs APIs) on 127.0.0.1. It admits only
 requests signed with the key it keeps in <state folder>/credentials (profile "local"); it prints the two export
-lines that let the AWS CLI, boto3 or any SDK use it.
+lines that let the AWS CLI, boto3 or any SDK use it, and a sign-in link to its console (/_console/).
   --port N          port to listen on (default ${DEFAULT_LOCAL_PORT}; 0 = any free port)
   --state-dir DIR   where buckets, jobs, endpoints and logs are kept (default ${defaultStateDir()})`;
 
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       `export AWS_SHARED_CREDENTIALS_FILE=${server.credentials.file} AWS_PROFILE=local`,
       `export AWS_REGION=${server.region} AWS_DEFAULT_REGION=${server.region}`,
       `# then: aws --endpoint-url ${server.url} s3 ls   (any AWS CLI version; boto3: endpoint_url=...)`,
+      `# console (one-time sign-in link, 12 hours; npm run console makes another): ${consoleSignInUrl(server.url, server.credentials)}`,
       "",
     ].join("\n"),
   );

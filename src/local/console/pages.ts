@@ -1,0 +1,73 @@
+import { validation } from "../core/errors";
+import { alarms } from "./read-model/alarms";
+import { endpoint, endpointConfig, endpoints, model, modelsAndConfigs } from "./read-model/hosting";
+import { trainingJob, trainingJobs, transformJob, transformJobs } from "./read-model/jobs";
+import { lambdaFunction, lambdaFunctions } from "./read-model/lambda";
+import { overview } from "./read-model/overview";
+import type { ConsoleSources } from "./read-model/sources";
+import { logs, s3, s3Object } from "./read-model/storage";
+
+/**
+ * The server's half of the page registry: what each page reads (its view) and what it may do (its actions), by
+ * the page's id. The pages' half (ui/pages/index.ts) registers the component under the same id. A new page is a
+ * read function in read-model/, one line here, and one module registered there.
+ */
+
+type Params = URLSearchParams;
+
+export interface ViewDefinition {
+  read(sources: ConsoleSources, params: Params): unknown;
+}
+
+/** A resource name as the SageMaker and Lambda APIs allow them (the console takes nothing else). */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,169}$/;
+
+function name(params: Params): string {
+  const value = params.get("name") ?? "";
+  if (!NAME.test(value)) throw validation(`"${value.slice(0, 100)}" is not a resource name.`);
+  return value;
+}
+
+export const VIEWS: Record<string, ViewDefinition> = {
+  overview: { read: (sources) => overview(sources) },
+  training: { read: (sources) => trainingJobs(sources) },
+  "training-job": { read: (sources, params) => trainingJob(sources, name(params)) },
+  transform: { read: (sources) => transformJobs(sources) },
+  "transform-job": { read: (sources, params) => transformJob(sources, name(params)) },
+  models: { read: (sources) => modelsAndConfigs(sources) },
+  model: { read: (sources, params) => model(sources, name(params)) },
+  "endpoint-config": { read: (sources, params) => endpointConfig(sources, name(params)) },
+  endpoints: { read: (sources) => endpoints(sources) },
+  endpoint: { read: (sources, params) => endpoint(sources, name(params)) },
+  lambda: { read: (sources) => lambdaFunctions(sources) },
+  "lambda-function": { read: (sources, params) => lambdaFunction(sources, name(params)) },
+  s3: {
+    read: (sources, params) => s3(sources, params.get("bucket") || undefined, params.get("prefix") ?? ""),
+  },
+  "s3-object": {
+    read: (sources, params) => s3Object(sources, params.get("bucket") ?? "", params.get("key") ?? ""),
+  },
+  logs: {
+    read: (sources, params) =>
+      logs(
+        sources,
+        params.get("group") || undefined,
+        params.get("stream") || undefined,
+        params.get("filter") ?? undefined,
+      ),
+  },
+  alarms: { read: (sources) => alarms(sources) },
+};
+
+/**
+ * What the console's buttons do: each calls the same typed method the wire binding calls for the SDK's request,
+ * so it is checked, logged and answered the same way (a job that is not InProgress cannot be stopped, ...).
+ */
+export const ACTIONS: Record<string, (sources: ConsoleSources, input: Params) => unknown> = {
+  "stop-training-job": (sources, input) =>
+    sources.sagemaker.training.stopTrainingJob({ TrainingJobName: name(input) }),
+  "stop-transform-job": (sources, input) =>
+    sources.sagemaker.transform.stopTransformJob({ TransformJobName: name(input) }),
+  "delete-endpoint": (sources, input) =>
+    sources.sagemaker.hosting.endpoints.deleteEndpoint({ EndpointName: name(input) }),
+};

@@ -1,0 +1,336 @@
+/**
+ * What the console's pages receive: plain JSON documents the read model makes from the services' typed APIs.
+ * The page scripts import these types (type-only), so the server and the pages agree on one shape. Times are epoch
+ * milliseconds; names and statuses are AWS's own; labels are the pages' business (they translate).
+ */
+
+export interface Point {
+  /** Epoch ms. */
+  t: number;
+  v: number;
+}
+
+export interface Series {
+  name: string;
+  points: Point[];
+}
+
+/** One chart: a CloudWatch metric (or a few) over time. */
+export interface Chart {
+  id: string;
+  /** The metric's name (the page may translate it). */
+  title: string;
+  unit: string;
+  series: Series[];
+}
+
+export interface LogLine {
+  t: number;
+  stream: string;
+  message: string;
+}
+
+/** A link to another page of the console: the page id and its parameters. */
+export interface PageLink {
+  page: string;
+  params?: Record<string, string>;
+}
+
+export interface OverviewView {
+  counts: { key: string; count: number; link: PageLink }[];
+  running: { kind: string; name: string; status: string; since: number; link: PageLink }[];
+  failures: { kind: string; name: string; reason: string; at: number; link: PageLink }[];
+  alarms: { name: string; state: string; reason: string; at: number }[];
+}
+
+export interface JobRow {
+  name: string;
+  status: string;
+  detail?: string;
+  created: number;
+  ended?: number;
+}
+
+export interface JobListView {
+  jobs: JobRow[];
+}
+
+export interface TimelineStep {
+  status: string;
+  start: number;
+  end?: number;
+  message?: string;
+}
+
+export interface S3Location {
+  uri: string;
+  bucket?: string;
+  key?: string;
+  /** Set when the object exists: its size in bytes. */
+  size?: number;
+}
+
+export interface TrainingJobView {
+  name: string;
+  arn: string;
+  status: string;
+  secondaryStatus: string;
+  failureReason?: string;
+  created: number;
+  started?: number;
+  ended?: number;
+  seconds?: number;
+  image: string;
+  instanceType?: string;
+  instanceCount?: number;
+  maxRuntimeSeconds?: number;
+  hyperparameters: Record<string, string>;
+  channels: { name: string; uri: string; inputMode?: string; contentType?: string }[];
+  outputPath: string;
+  artifact: S3Location;
+  timeline: TimelineStep[];
+  metricDefinitions: { name: string; regex: string }[];
+  finalMetrics: { name: string; value: number }[];
+  charts: Chart[];
+  logGroup: string;
+  log: LogLine[];
+  canStop: boolean;
+}
+
+export interface TransformJobView {
+  name: string;
+  arn: string;
+  status: string;
+  failureReason?: string;
+  modelName: string;
+  created: number;
+  started?: number;
+  ended?: number;
+  timeline: TimelineStep[];
+  input: { uri: string; dataType?: string; contentType?: string; splitType?: string; compression?: string };
+  output: { uri: string; accept?: string; assembleWith?: string };
+  outputs: S3Location[];
+  instanceType?: string;
+  instanceCount?: number;
+  batchStrategy?: string;
+  maxPayloadInMB?: number;
+  maxConcurrentTransforms?: number;
+  environment: Record<string, string>;
+  logGroup: string;
+  log: LogLine[];
+  canStop: boolean;
+}
+
+export interface ContainerInfo {
+  hostname?: string;
+  image: string;
+  modelDataUrl?: string;
+  mode?: string;
+  environment: Record<string, string>;
+}
+
+export interface VariantConfig {
+  name: string;
+  modelName: string;
+  instanceType?: string;
+  instanceCount?: number;
+  weight: number;
+  serverless?: { memoryMB?: number; maxConcurrency?: number; provisionedConcurrency?: number };
+}
+
+export interface ModelsView {
+  models: { name: string; created: number; containers: number; image: string; mode: string }[];
+  configs: { name: string; created: number; variants: VariantConfig[]; async: boolean }[];
+}
+
+export interface ModelView {
+  name: string;
+  arn: string;
+  created: number;
+  role?: string;
+  mode: string;
+  containers: ContainerInfo[];
+  configs: string[];
+}
+
+export interface EndpointConfigView {
+  name: string;
+  arn: string;
+  created: number;
+  variants: VariantConfig[];
+  async?: { outputPath?: string; failurePath?: string; maxConcurrentPerInstance?: number };
+  endpoints: string[];
+}
+
+export interface EndpointRow {
+  name: string;
+  status: string;
+  config: string;
+  kind: "real-time" | "async" | "serverless";
+  created: number;
+  modified: number;
+}
+
+export interface EndpointsView {
+  endpoints: EndpointRow[];
+}
+
+export interface ScalingView {
+  targets: {
+    resourceId: string;
+    dimension: string;
+    min: number;
+    max: number;
+    suspended: boolean;
+  }[];
+  policies: {
+    name: string;
+    type: string;
+    resourceId: string;
+    target?: number;
+    metric?: string;
+    scaleInCooldown?: number;
+    scaleOutCooldown?: number;
+    alarms: string[];
+  }[];
+  activities: {
+    resourceId: string;
+    status: string;
+    description: string;
+    cause: string;
+    message?: string;
+    start: number;
+    end?: number;
+  }[];
+}
+
+export interface EndpointView {
+  name: string;
+  arn: string;
+  status: string;
+  failureReason?: string;
+  config: string;
+  created: number;
+  modified: number;
+  kind: EndpointRow["kind"];
+  variants: {
+    name: string;
+    currentWeight?: number;
+    desiredWeight?: number;
+    currentInstances?: number;
+    desiredInstances?: number;
+    serverless?: { memoryMB?: number; maxConcurrency?: number; provisionedConcurrency?: number };
+    images: string[];
+  }[];
+  fleets: {
+    fleet: "serving" | "new";
+    endpointConfigName: string;
+    trafficShare: number;
+    variants: {
+      VariantName: string;
+      serverless: boolean;
+      inFlight: number;
+      instances: {
+        instanceId: string;
+        containers: { hostname: string; pid?: number; state: string; restarts: number }[];
+      }[];
+    }[];
+  }[];
+  deployment?: {
+    config: string;
+    started: number;
+    stage?: string;
+    message?: string;
+    stageStarted?: number;
+    variants: { name: string; desiredWeight?: number; desiredInstances?: number }[];
+  };
+  lastDeployment?: string;
+  async?: { backlog: number; outputPath?: string; failurePath?: string; maxConcurrentPerInstance?: number };
+  charts: Chart[];
+  scaling: ScalingView;
+  logGroup: string;
+  log: LogLine[];
+  canDelete: boolean;
+}
+
+export interface LambdaRow {
+  name: string;
+  runtime: string;
+  state: string;
+  memoryMB: number;
+  timeoutS: number;
+  modified: string;
+  invocations: number;
+  coldStarts: number;
+  errors: number;
+}
+
+export interface LambdaListView {
+  functions: LambdaRow[];
+}
+
+export interface LambdaFunctionView extends LambdaRow {
+  arn: string;
+  handler?: string;
+  packageType: string;
+  stateReason?: string;
+  codeSize: number;
+  throttles: number;
+  lastInitDurationMs?: number;
+  lastDurationMs?: number;
+  lastInvokedAt?: number;
+  environmentVariables: string[];
+  environments: { id: string; state: string; pid?: number; lastUsed: number; logStream: string }[];
+  charts: Chart[];
+  logGroup: string;
+  log: LogLine[];
+}
+
+export interface S3View {
+  buckets?: { name: string; created: number }[];
+  bucket?: string;
+  prefix?: string;
+  prefixes?: string[];
+  objects?: { key: string; size: number; modified: number; contentType: string }[];
+  truncated?: boolean;
+}
+
+export interface S3ObjectView {
+  bucket: string;
+  key: string;
+  size: number;
+  contentType: string;
+  modified: number;
+  etag: string;
+  metadata: Record<string, string>;
+  preview?: { kind: "json" | "text"; text: string; truncated: boolean };
+}
+
+export interface LogsView {
+  groups?: { name: string; created: number; storedBytes: number }[];
+  group?: string;
+  streams?: { name: string; created: number; lastEvent?: number; storedBytes?: number }[];
+  stream?: string;
+  filter?: string;
+  events?: LogLine[];
+}
+
+export interface AlarmsView {
+  alarms: {
+    name: string;
+    state: string;
+    reason: string;
+    updated: number;
+    namespace: string;
+    metric: string;
+    dimensions: string;
+    statistic: string;
+    period: number;
+    comparison: string;
+    threshold: number;
+    evaluationPeriods: number;
+    datapointsToAlarm?: number;
+    actions: string[];
+  }[];
+  history: { name: string; at: number; summary: string }[];
+}
