@@ -62,12 +62,17 @@ export function trainingJob(sources: ConsoleSources, name: string): TrainingJobV
       period,
     ),
   );
-  const timeline: TimelineStep[] = (job.SecondaryStatusTransitions ?? []).map((step) => ({
-    status: step.Status as string,
-    start: ms(step.StartTime) ?? created,
-    end: ms(step.EndTime),
-    message: step.StatusMessage,
-  }));
+  const finished = job.TrainingJobStatus !== "InProgress" && job.TrainingJobStatus !== "Stopping";
+  const timeline: TimelineStep[] = (job.SecondaryStatusTransitions ?? []).map((step) => {
+    const start = ms(step.StartTime) ?? created;
+    // The last status of a finished job is where it ended, not a step still under way.
+    return {
+      status: step.Status as string,
+      start,
+      end: ms(step.EndTime) ?? (finished ? start : undefined),
+      message: step.StatusMessage,
+    };
+  });
   return {
     name,
     arn: job.TrainingJobArn as string,

@@ -36,6 +36,10 @@ export function Chart(props: { chart: ChartData; title?: string }) {
   const [failed, setFailed] = useState<string>();
   const { chart } = props;
   const points = chart.series.reduce((sum, series) => sum + series.points.length, 0);
+  const total = chart.series.reduce(
+    (sum, series) => sum + series.points.reduce((s, point) => s + point.v, 0),
+    0,
+  );
   useEffect(() => {
     let cancelled = false;
     loadPlotly().then(
@@ -94,7 +98,7 @@ export function Chart(props: { chart: ChartData; title?: string }) {
     };
   }, []);
   return (
-    <div class="chart" data-chart={chart.id} data-points={points}>
+    <div class="chart" data-chart={chart.id} data-points={points} data-total={total}>
       {failed ? <p class="error-text">{failed}</p> : <div ref={element} class="chart-plot" />}
     </div>
   );

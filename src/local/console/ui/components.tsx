@@ -54,6 +54,8 @@ export function bytes(size: number | undefined): string {
 
 const STATUS_TONE: Record<string, string> = {
   Completed: "ok",
+  ready: "ok",
+  idle: "ok",
   InService: "ok",
   Active: "ok",
   Successful: "ok",
