@@ -17,6 +17,8 @@ export interface LocalSettings {
   maxInstances: number;
   /** Training jobs running at once. */
   maxTrainingJobs: number;
+  /** Processing jobs running at once. */
+  maxProcessingJobs: number;
   /** SIGTERM to SIGKILL when a job is stopped (AWS gives 120 s). */
   stopGraceMs: number;
   /** How long a serverless endpoint's on-demand container waits for a request before it stops. */
@@ -45,6 +47,7 @@ export interface LocalSettings {
 type NumericSetting =
   | "maxInstances"
   | "maxTrainingJobs"
+  | "maxProcessingJobs"
   | "stopGraceMs"
   | "serverlessIdleMs"
   | "mmeMaxModels"
@@ -68,6 +71,7 @@ interface NumberRule {
 const NUMBERS: Readonly<Record<NumericSetting, NumberRule>> = {
   maxInstances: { variable: "LOCAL_SAGEMAKER_MAX_INSTANCES", integer: true, min: 1, fallback: 8 },
   maxTrainingJobs: { variable: "LOCAL_SAGEMAKER_MAX_TRAINING_JOBS", integer: true, min: 1, fallback: 2 },
+  maxProcessingJobs: { variable: "LOCAL_SAGEMAKER_MAX_PROCESSING_JOBS", integer: true, min: 1, fallback: 2 },
   stopGraceMs: {
     variable: "LOCAL_SAGEMAKER_STOP_GRACE_SECONDS",
     integer: false,

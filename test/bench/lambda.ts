@@ -10,7 +10,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   CreateFunctionCommand,
@@ -24,6 +24,7 @@ import { lambdaHandlerDir } from "../../src/labs/lambda";
 import { packLambdaZip } from "../../src/sagemaker/lambda";
 import { zipOf } from "../support/lambda-zips";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
+import { loadAverage, machine, percentile } from "./report";
 
 const ROOT = resolve(__dirname, "../..");
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -51,9 +52,6 @@ async function startServer(stateDir: string): Promise<{ url: string; child: Chil
   });
   return { url, child };
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
 /** CreateFunction → Active (polled every 5 ms) → the first answer, in milliseconds. */
 async function coldStart(lambda: LambdaClient, name: string, zip: Buffer, memory: number): Promise<number> {
@@ -98,9 +96,7 @@ async function main(): Promise<void> {
       httpAgent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }),
     }),
   });
-  const loadBefore = loadavg()
-    .map((load) => load.toFixed(2))
-    .join(", ");
+  const loadBefore = loadAverage();
   try {
     const echoZip = zipOf({ "index.js": ECHO });
     const modelDir = saveTinySentimentModel();
@@ -152,19 +148,12 @@ async function main(): Promise<void> {
     const perSecond = await throughput(echo);
 
     for (const list of [echoColds, modelColds, latencies, modelLatencies]) list.sort((a, b) => a - b);
-    const cpu = cpus();
     console.log("\nLocal Lambda benchmark");
-    console.log(
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
-    );
+    console.log(`machine: ${machine()}`);
     console.log(
       "server and environments from dist/; JS SDK client with a keep-alive agent and cacheMiddleware",
     );
-    console.log(
-      `load average before the run: ${loadBefore}; after: ${loadavg()
-        .map((load) => load.toFixed(2))
-        .join(", ")}\n`,
-    );
+    console.log(`load average before the run: ${loadBefore}; after: ${loadAverage()}\n`);
     const rows: [string, string, string][] = [
       [
         `cold start, echo handler (median of ${CREATES})`,

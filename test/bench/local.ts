@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
@@ -29,6 +29,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import * as tar from "tar";
 import { signHeaders } from "../support/sigv4-sign";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
+import { loadAverage, machine, percentile } from "./report";
 import { startServerProcess } from "./server-process";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -58,9 +59,6 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 const CLOCK_TICKS = 100;
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
 interface Throughput {
   perSecond: number;
@@ -154,9 +152,7 @@ function plainInvoke(
 }
 
 async function main(): Promise<void> {
-  const loadBefore = loadavg()
-    .map((load) => load.toFixed(2))
-    .join(", ");
+  const loadBefore = loadAverage();
   const stateDir = mkdtempSync(join(tmpdir(), "bench-local-"));
   const server = await startServerProcess(stateDir);
   const { url, child, credentials } = server;
@@ -247,19 +243,12 @@ async function main(): Promise<void> {
     plainAgent.destroy();
 
     createSeconds.sort((a, b) => a - b);
-    const cpu = cpus();
     console.log(`\nLocal SageMaker hosting benchmark`);
-    console.log(
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
-    );
+    console.log(`machine: ${machine()}`);
     console.log(
       `JS SDK client: keep-alive agent with ${CONCURRENCY} sockets and cacheMiddleware, as a caller after throughput sets it up`,
     );
-    console.log(
-      `load average before the run: ${loadBefore}; after: ${loadavg()
-        .map((load) => load.toFixed(2))
-        .join(", ")}`,
-    );
+    console.log(`load average before the run: ${loadBefore}; after: ${loadAverage()}`);
     console.log(`answer for "${REVIEW}": ${JSON.stringify(answer)}\n`);
     const rows: [string, string, string][] = [
       [

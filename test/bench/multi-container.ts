@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { Agent, request } from "node:http";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
@@ -41,6 +41,7 @@ import * as tar from "tar";
 import { loadDataset, nsmcDataset, preparedDataPaths, sampleReviewsPath } from "../../src/data";
 import { trainClassifier } from "../../src/model";
 import { signHeaders } from "../support/sigv4-sign";
+import { loadAverage, machine, percentile } from "./report";
 import { startServerProcess } from "./server-process";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -74,11 +75,6 @@ async function handlerArchive(source: string): Promise<Buffer> {
   rmSync(file);
   return archive;
 }
-
-const percentile = (values: readonly number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
 
 interface Training {
   source: string;
@@ -126,7 +122,7 @@ interface Endpoint {
 }
 
 async function main(): Promise<void> {
-  const loadBefore = loadavg().map((load) => load.toFixed(2));
+  const loadBefore = loadAverage();
   const model = await sentimentArchive();
   const stateDir = mkdtempSync(join(tmpdir(), "bench-multi-container-"));
   const server = await startServerProcess(stateDir);
@@ -281,16 +277,9 @@ async function main(): Promise<void> {
     // With more copies than LOCAL_SAGEMAKER_MME_MAX_MODELS (5), the first was unloaded: it loads again (from disk).
     const reload = MME_COPIES > 5 ? await timed(names[0] as string) : undefined;
 
-    const cpu = cpus();
     console.log("\nLocal SageMaker multi-container benchmark");
-    console.log(
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
-    );
-    console.log(
-      `load average before: ${loadBefore.join(", ")}; after: ${loadavg()
-        .map((load) => load.toFixed(2))
-        .join(", ")}`,
-    );
+    console.log(`machine: ${machine()}`);
+    console.log(`load average before: ${loadBefore}; after: ${loadAverage()}`);
     console.log(
       `${REQUESTS} sequential InvokeEndpoint calls per endpoint and client in turn, in ${ROUNDS} rounds (after ${WARM_UP} warm-up calls); requests/s: ${CONCURRENCY} callers for ${SECONDS} s, plain signed node:http client\n`,
     );

@@ -10,7 +10,7 @@
  * Env: ASYNC_REQUESTS (default 1000), COLD_STARTS (default 10), WARM_REQUESTS (default 500).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateBucketCommand,
@@ -35,6 +35,7 @@ import {
 } from "@aws-sdk/client-sagemaker-runtime";
 import * as tar from "tar";
 import { saveTinySentimentModel } from "../support/tiny-sentiment";
+import { loadAverage, machine, percentile } from "./report";
 import { type ServerProcess, startServerProcess } from "./server-process";
 
 const ASYNC_REQUESTS = Number(process.env.ASYNC_REQUESTS ?? 1000);
@@ -47,10 +48,6 @@ const ROLE = "arn:aws:iam::000000000000:role/bench";
 const IMAGE =
   "763104351884.dkr.ecr.ap-northeast-2.amazonaws.com/huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04";
 
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const alive = (pid: number): boolean => {
   try {
@@ -302,9 +299,7 @@ async function serverlessRun(stateDir: string): Promise<[string, string][]> {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const before = loadavg()
-    .map((value) => value.toFixed(2))
-    .join(", ");
+  const before = loadAverage();
   const archive = await modelArchive();
   const rows: [string, string][] = [];
   for (const run of [asyncRun, serverlessRun]) {
@@ -331,14 +326,8 @@ async function main(): Promise<void> {
   }
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log("\nLocal SageMaker serving-pattern benchmark");
-  console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
-  );
-  console.log(
-    `load average before: ${before}; after: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(", ")}\n`,
-  );
+  console.log(`machine: ${machine()}`);
+  console.log(`load average before: ${before}; after: ${loadAverage()}\n`);
   for (const [name, value] of rows) console.log(`${name.padEnd(width)} | ${value}`);
 }
 

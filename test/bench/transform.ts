@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
@@ -26,6 +26,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import * as tar from "tar";
 import { nsmcDataset } from "../../src/data";
 import { evaluatePredictions, trainClassifier } from "../../src/model";
+import { loadAverage, machine } from "./report";
 import { startServerProcess } from "./server-process";
 
 const NSMC_DIR = process.env.NSMC_DIR;
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const loadBefore = loadavg().map((load) => load.toFixed(2));
+  const loadBefore = loadAverage();
   const train = nsmcDataset(join(NSMC_DIR, "ratings_train.txt"));
   const fullTest = nsmcDataset(join(NSMC_DIR, "ratings_test.txt"));
   const count = RECORDS > 0 ? Math.min(RECORDS, fullTest.texts.length) : fullTest.texts.length;
@@ -205,16 +206,9 @@ async function main(): Promise<void> {
       endpointSeconds = (performance.now() - started) / 1000;
     }
 
-    const cpu = cpus();
     console.log("\nLocal SageMaker batch transform benchmark");
-    console.log(
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`,
-    );
-    console.log(
-      `load average before: ${loadBefore.join(", ")}; after: ${loadavg()
-        .map((load) => load.toFixed(2))
-        .join(", ")}`,
-    );
+    console.log(`machine: ${machine()}`);
+    console.log(`load average before: ${loadBefore}; after: ${loadAverage()}`);
     console.log(
       `input: ${count} NSMC test reviews, one JSON Lines object of ${(Buffer.byteLength(jsonl) / 2 ** 20).toFixed(1)} MiB; accuracy of the MultiRecord output ${(report.accuracy * 100).toFixed(2)}% (macro-F1 ${(report.macro.f1 * 100).toFixed(2)}%)\n`,
     );

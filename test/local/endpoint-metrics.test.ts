@@ -34,12 +34,15 @@ afterAll(async () => {
   await stopLocal(local);
 });
 
-/** Polls until the statistic has `enough` samples (metrics are published about once a second). */
+/**
+ * Polls until the statistic has `enough` samples, or `enough(point)` holds (metrics are published about once a
+ * second, and an idle variant's zero counts every few seconds).
+ */
 async function statistics(
   namespace: string,
   metric: string,
   dimensions: Dimension[],
-  enough = 1,
+  enough: number | ((point: Datapoint) => boolean) = 1,
 ): Promise<Datapoint> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -55,7 +58,8 @@ async function statistics(
       }),
     );
     const point = answer.Datapoints?.[0];
-    if (point && (point.SampleCount ?? 0) >= enough) return point;
+    if (point && (typeof enough === "number" ? (point.SampleCount ?? 0) >= enough : enough(point)))
+      return point;
     if (Date.now() > deadline)
       throw new Error(`${namespace} ${metric}: ${JSON.stringify(answer.Datapoints)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -82,10 +86,15 @@ describe("endpoint metrics", () => {
   ];
 
   it("counts Invocations, InvocationsPerInstance and the model's 4XX errors per endpoint and variant", async () => {
-    expect((await statistics("AWS/SageMaker", "Invocations", byVariant(), 1)).Sum).toBe(7);
-    expect((await statistics("AWS/SageMaker", "InvocationsPerInstance", byVariant())).Sum).toBe(7);
-    expect((await statistics("AWS/SageMaker", "Invocation4XXErrors", byVariant())).Sum).toBe(2);
+    const sum = (total: number) => (point: Datapoint) => point.Sum === total;
+    expect((await statistics("AWS/SageMaker", "Invocations", byVariant(), sum(7))).Sum).toBe(7);
+    expect((await statistics("AWS/SageMaker", "InvocationsPerInstance", byVariant(), sum(7))).Sum).toBe(7);
+    expect((await statistics("AWS/SageMaker", "Invocation4XXErrors", byVariant(), sum(2))).Sum).toBe(2);
     expect((await statistics("AWS/SageMaker", "Invocation5XXErrors", byVariant())).Sum).toBe(0);
+    // One sample per request, as SageMaker counts them: the Average of an error metric is the error rate.
+    const errors = await statistics("AWS/SageMaker", "Invocation4XXErrors", byVariant(), sum(2));
+    expect(errors.SampleCount).toBeGreaterThanOrEqual(7);
+    expect(errors.Average).toBeCloseTo(2 / (errors.SampleCount as number), 5);
   });
 
   it("measures ModelLatency and OverheadLatency in microseconds", async () => {
@@ -100,7 +109,19 @@ describe("endpoint metrics", () => {
 
   it("publishes the same metrics with EndpointConfigName, what blue/green deployments are charted by", async () => {
     const dimensions = [...byVariant(), { Name: "EndpointConfigName", Value: config }];
-    expect((await statistics("AWS/SageMaker", "Invocations", dimensions)).Sum).toBe(7);
+    expect(
+      (await statistics("AWS/SageMaker", "Invocations", dimensions, (point) => point.Sum === 7)).Sum,
+    ).toBe(7);
+  });
+
+  it("keeps publishing an idle variant's counts as zeros (what a scale-in alarm needs)", async () => {
+    const idle = await statistics(
+      "AWS/SageMaker",
+      "Invocations",
+      byVariant(),
+      (p) => (p.SampleCount ?? 0) >= 3,
+    );
+    expect(idle.Sum).toBe(7);
   });
 
   it("samples the containers' CPU and memory as /aws/sagemaker/Endpoints metrics", async () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { IllegalTransition, type Lifecycle } from "../../src/local/core/lifecycle";
 import type { EndpointRecord } from "../../src/local/services/sagemaker/hosting/records";
-import { ENDPOINT, TRAINING_JOB, TRANSFORM_JOB } from "../../src/local/services/sagemaker/lifecycles";
+import {
+  ENDPOINT,
+  PROCESSING_JOB,
+  TRAINING_JOB,
+  TRANSFORM_JOB,
+} from "../../src/local/services/sagemaker/lifecycles";
+import type { StoredProcessingJob } from "../../src/local/services/sagemaker/processing/records";
 import type { StoredTrainingJob } from "../../src/local/services/sagemaker/training/records";
 import type { StoredTransformJob } from "../../src/local/services/sagemaker/transform/records";
 
@@ -56,6 +62,23 @@ function transformJob(at: string): StoredTransformJob {
   };
 }
 
+function processingJob(at: string): StoredProcessingJob {
+  return {
+    request: {
+      ProcessingJobName: "prep-1",
+      RoleArn: "arn:aws:iam::000000000000:role/local",
+      AppSpecification: { ImageUri: "ko-sagemaker/processing", ContainerEntrypoint: ["python3", "x.py"] },
+      ProcessingResources: {
+        ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 },
+      },
+    },
+    ProcessingJobArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:processing-job/prep-1",
+    ProcessingJobStatus: at as StoredProcessingJob["ProcessingJobStatus"],
+    CreationTime: 1_000,
+    LastModifiedTime: 1_000,
+  };
+}
+
 function everyPair<R extends { LastModifiedTime: number }, S extends string>(
   lifecycle: Lifecycle<R, S>,
 ): { from: S; to: S; legal: boolean }[] {
@@ -70,6 +93,11 @@ describe.each([
     "transform job",
     TRANSFORM_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
     transformJob,
+  ],
+  [
+    "processing job",
+    PROCESSING_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
+    processingJob,
   ],
 ] as const)("the %s lifecycle", (_kind, lifecycle, make) => {
   const pairs = everyPair(lifecycle);
@@ -155,6 +183,21 @@ describe("what a move records", () => {
     TRANSFORM_JOB.transition(stopped, "Stopped", { at: 4_000 }, () => undefined);
     expect(stopped).toMatchObject({ TransformJobStatus: "Stopped", TransformEndTime: 4_000 });
     expect(stopped.FailureReason).toBeUndefined();
+  });
+
+  it("processing job: a failure keeps its reason; every final status stamps ProcessingEndTime", () => {
+    const job = processingJob("InProgress");
+    PROCESSING_JOB.transition(job, "Failed", { reason: "AlgorithmError: exit 1", at: 2_000 }, () => {});
+    expect(job).toMatchObject({
+      ProcessingJobStatus: "Failed",
+      FailureReason: "AlgorithmError: exit 1",
+      ProcessingEndTime: 2_000,
+    });
+    const stopped = processingJob("InProgress");
+    PROCESSING_JOB.transition(stopped, "Stopping", { at: 3_000 }, () => undefined);
+    expect(stopped.ProcessingEndTime).toBeUndefined();
+    PROCESSING_JOB.transition(stopped, "Stopped", { at: 4_000 }, () => undefined);
+    expect(stopped).toMatchObject({ ProcessingJobStatus: "Stopped", ProcessingEndTime: 4_000 });
   });
 
   it("endpoint: a move sets FailureReason to its reason (none clears it), deleting keeps it", () => {

@@ -15,6 +15,7 @@ describe("local SageMaker settings", () => {
       accountId: "000000000000",
       maxInstances: 8,
       maxTrainingJobs: 2,
+      maxProcessingJobs: 2,
       stopGraceMs: 10_000,
       serverlessIdleMs: 120_000,
       mmeMaxModels: 5,

@@ -225,6 +225,11 @@ async function s3Object(key: string): Promise<Buffer> {
   );
 }
 
+/** The file exists and holds the pid: a file just created may still be empty, and pid 0 is the caller's group. */
+function pidWritten(file: string): boolean {
+  return existsSync(file) && readFileSync(file, "utf8").trim() !== "";
+}
+
 /** A process that has exited is gone, even while it waits as a zombie for a parent that is itself gone. */
 function pidAlive(pid: number): boolean {
   try {
@@ -493,7 +498,7 @@ console.log("training forever");
 setInterval(() => {}, 1000);
 `;
     await sm.send(new CreateTrainingJobCommand(await scriptJob({ name: "stop-me", script })));
-    await waitForJob("stop-me", () => existsSync(pidFile));
+    await waitForJob("stop-me", () => pidWritten(pidFile));
     const pid = Number(readFileSync(pidFile, "utf8"));
     expect(pidAlive(pid)).toBe(true);
     await sm.send(new StopTrainingJobCommand({ TrainingJobName: "stop-me" }));
@@ -678,7 +683,7 @@ describe("training jobs across a server restart", () => {
       };
       await c.sm.send(new CreateTrainingJobCommand(request));
       const deadline = Date.now() + 30_000;
-      while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!pidWritten(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const pid = Number(readFileSync(pidFile, "utf8"));
       await first.close();
       first = undefined;

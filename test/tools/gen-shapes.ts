@@ -99,6 +99,7 @@ const SERVICES: ServiceSpec[] = [
       "CreateTrialComponent",
       "DescribeTrialComponent",
       "ListTrialComponents",
+      "UpdateTrialComponent",
       "DeleteTrialComponent",
       "AssociateTrialComponent",
       "DisassociateTrialComponent",

@@ -1,11 +1,13 @@
 import type {
   EndpointStatus,
+  ProcessingJobStatus,
   SecondaryStatus,
   TrainingJobStatus,
   TransformJobStatus,
 } from "@aws-sdk/client-sagemaker";
 import { Lifecycle } from "../../core/lifecycle";
 import type { EndpointRecord } from "./hosting/records";
+import type { StoredProcessingJob } from "./processing/records";
 import type { StoredTrainingJob } from "./training/records";
 import type { StoredTransformJob } from "./transform/records";
 
@@ -134,3 +136,28 @@ export const TRANSFORM_JOB = new Lifecycle<StoredTransformJob, TransformJobStatu
 });
 
 export const TRANSFORM_JOB_START: TransformJobStatus = "InProgress";
+
+/**
+ * A processing job runs until it completes, fails or is stopped (StopProcessingJob or its MaxRuntimeInSeconds,
+ * both through Stopping); a job found running after a restart of the server fails (its process died with the
+ * server). ExitMessage is kept by the run before the final move; FailureReason by the move to Failed.
+ */
+export const PROCESSING_JOB = new Lifecycle<StoredProcessingJob, ProcessingJobStatus>({
+  kind: "processing job",
+  moves: {
+    InProgress: ["Completed", "Failed", "Stopping"],
+    Stopping: ["Stopped", "Failed"],
+    Completed: [],
+    Failed: [],
+    Stopped: [],
+  },
+  name: (job) => job.request.ProcessingJobName ?? "",
+  status: (job) => job.ProcessingJobStatus,
+  apply(job, to, change, at) {
+    job.ProcessingJobStatus = to;
+    if (to === "Failed") job.FailureReason = change.reason;
+    if (PROCESSING_JOB.isFinal(to)) job.ProcessingEndTime = at;
+  },
+});
+
+export const PROCESSING_JOB_START: ProcessingJobStatus = "InProgress";

@@ -52,6 +52,11 @@ export class SageMakerTags implements TagRegistry {
     this.store.delete(arn);
   }
 
+  /** A resource's tags, none for one that is not registered (Search shows them with each result). */
+  tagsOf(arn: string): Tag[] {
+    return this.store.get(arn)?.tags ?? [];
+  }
+
   private document(arn: string | undefined): TagDocument {
     const doc = arn === undefined ? undefined : this.store.get(arn);
     if (!doc) {

@@ -684,6 +684,12 @@ export class Endpoints implements EndpointDirectory {
         const instances = deployment.variants.reduce((sum, variant) => sum + variant.fleet.readyCount, 0);
         this.metrics.backlog({ endpointName: deployment.name, backlog: queue.backlog, instances });
       }
+      if (!queue) {
+        for (const variant of deployment.variants) {
+          if (!variant.serverless)
+            this.metrics.serving(deployment.name, variant.name, deployment.endpointConfigName);
+        }
+      }
       // During a staged rollout both fleets run: the new one's containers count for the variant too.
       for (const variant of [...deployment.variants, ...(live.split?.green.variants ?? [])]) {
         this.metrics.utilization({

@@ -48,8 +48,13 @@ const FLUSH_MS = 1_000;
 
 interface Series {
   dimensions: Dimension[];
+  /** Invocation counts are due (a request came, or the variant is serving and idle). */
+  counted: boolean;
+  /** Publishes InvocationsPerInstance, 0 included (not for asynchronous or serverless variants). */
+  instanceBased: boolean;
   invocations: number;
-  perInstance: number;
+  /** 1/instances for each request (InvocationsPerInstance). */
+  perInstance: number[];
   errors4xx: number;
   errors5xx: number;
   modelLatency: number[];
@@ -72,12 +77,26 @@ export class EndpointMetrics {
   invocation(sample: InvocationSample): void {
     if (!this.enabled) return;
     for (const series of this.seriesOf(sample.endpointName, sample.variantName, sample.endpointConfigName)) {
+      series.counted = true;
       series.invocations++;
-      if (sample.instances > 0) series.perInstance += 1 / sample.instances;
+      if (sample.instances > 0) series.perInstance.push(1 / sample.instances);
       if (sample.outcome === "4xx") series.errors4xx++;
       if (sample.outcome === "5xx") series.errors5xx++;
       if (sample.modelLatencyUs !== undefined) series.modelLatency.push(Math.round(sample.modelLatencyUs));
       series.overheadLatency.push(Math.round(sample.overheadLatencyUs));
+    }
+    this.schedule();
+  }
+
+  /**
+   * An instance-based variant that is up: its invocation counts are published even when they are 0, as SageMaker
+   * publishes them each minute, so an alarm on them (a target-tracking scale-in) sees an idle variant, not no data.
+   */
+  serving(endpointName: string, variantName: string, endpointConfigName: string): void {
+    if (!this.enabled) return;
+    for (const series of this.seriesOf(endpointName, variantName, endpointConfigName)) {
+      series.counted = true;
+      series.instanceBased = true;
     }
     this.schedule();
   }
@@ -164,14 +183,35 @@ export class EndpointMetrics {
     this.timer = undefined;
     const data: MetricDatum[] = [];
     for (const series of this.series.values()) {
-      const count = (MetricName: string, Value: number): void => {
-        data.push({ MetricName, Dimensions: series.dimensions, Value, Unit: "None", StorageResolution: 1 });
+      // As SageMaker counts them: one sample per request (1, or 1/instances; 0 for a request that was no error), so
+      // Sum is the count and Average the rate; an idle variant's interval is one 0.
+      const perRequest = (MetricName: string, hits: number, value = 1): void => {
+        const total = series.invocations;
+        const entries =
+          total === 0
+            ? [[0, 1]]
+            : [
+                [value, hits],
+                [0, total - hits],
+              ].filter(([, n]) => (n as number) > 0);
+        data.push({
+          MetricName,
+          Dimensions: series.dimensions,
+          Values: entries.map(([v]) => v as number),
+          Counts: entries.map(([, n]) => n as number),
+          Unit: "None",
+          StorageResolution: 1,
+        });
       };
-      if (series.invocations > 0) {
-        count("Invocations", series.invocations);
-        if (series.perInstance > 0) count("InvocationsPerInstance", series.perInstance);
-        count("Invocation4XXErrors", series.errors4xx);
-        count("Invocation5XXErrors", series.errors5xx);
+      if (series.counted) {
+        perRequest("Invocations", series.invocations);
+        if (series.perInstance.length > 0) {
+          data.push(...valuesOf("InvocationsPerInstance", series.dimensions, series.perInstance, "None"));
+        } else if (series.instanceBased) {
+          perRequest("InvocationsPerInstance", 0);
+        }
+        perRequest("Invocation4XXErrors", series.errors4xx);
+        perRequest("Invocation5XXErrors", series.errors5xx);
       }
       data.push(
         ...valuesOf("ModelLatency", series.dimensions, series.modelLatency, "Microseconds"),
@@ -213,8 +253,10 @@ export class EndpointMetrics {
     if (!series) {
       series = {
         dimensions,
+        counted: false,
+        instanceBased: false,
         invocations: 0,
-        perInstance: 0,
+        perInstance: [],
         errors4xx: 0,
         errors5xx: 0,
         modelLatency: [],

@@ -13,12 +13,18 @@ import { AwsError, notFound, validation } from "../../../core/errors";
 import type { StatusChange } from "../../../core/lifecycle";
 import { listPage } from "../../../core/listing";
 import { parseS3Uri } from "../../../core/s3-uri";
-import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
+import { type JobListener, NO_JOB_LISTENER } from "../job-events";
+import { abandonRuns, JobRecords } from "../job-records";
 import { TRAINING_JOB, TRAINING_JOB_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { compileMetricRegex } from "./metrics";
-import { describeTrainingJob, type StoredTrainingJob, summarizeTrainingJob } from "./records";
+import {
+  describeTrainingJob,
+  type StoredTrainingJob,
+  summarizeTrainingJob,
+  trainingJobSnapshot,
+} from "./records";
 import { TrainingRun } from "./run";
 
 const RESTART_REASON =
@@ -27,23 +33,34 @@ const RESTART_REASON =
 /**
  * Training jobs: CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs and StopTrainingJob over durable records
  * (one JSON document per job), and one TrainingRun per job in progress. Other services (pipelines) start jobs
- * through the same typed methods the wire binding calls.
+ * through the same typed methods the wire binding calls. The listener (experiments) hears of each job's creation
+ * and every status change, and may refuse an ExperimentConfig.
  */
 export class TrainingJobs {
-  private readonly store: JsonStore<StoredTrainingJob>;
+  private readonly records: JobRecords<StoredTrainingJob, Parameters<typeof TRAINING_JOB.transition>[1]>;
   private readonly runs = new Map<string, TrainingRun>();
   private readonly jobsDir: string;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
+    private readonly listener: JobListener = NO_JOB_LISTENER,
   ) {
-    this.store = new JsonStore<StoredTrainingJob>(
-      ctx.stateDir,
-      "sagemaker-training-jobs",
-      (name) => `training job ${name}`,
-      ["request.TrainingJobName", "TrainingJobArn", "TrainingJobStatus", "SecondaryStatus", "CreationTime"],
-    );
+    this.records = new JobRecords<StoredTrainingJob, Parameters<typeof TRAINING_JOB.transition>[1]>({
+      stateDir: ctx.stateDir,
+      collection: "sagemaker-training-jobs",
+      lifecycle: TRAINING_JOB,
+      nameOf: (job) => job.request.TrainingJobName as string,
+      missing: (name) => notFound("training job", sagemakerArn(ctx, "training-job", name)),
+      requiredFields: [
+        "request.TrainingJobName",
+        "TrainingJobArn",
+        "TrainingJobStatus",
+        "SecondaryStatus",
+        "CreationTime",
+      ],
+      onChange: (job) => this.listener.jobChanged(trainingJobSnapshot(job)),
+    });
     this.jobsDir = join(ctx.stateDir, "training-jobs");
   }
 
@@ -54,26 +71,17 @@ export class TrainingJobs {
 
   /** After a restart: jobs whose process died with the previous server are Failed, saying why. */
   start(): void {
-    for (const job of this.store.list()) {
-      if (TRAINING_JOB.isFinal(TRAINING_JOB.status(job))) continue;
-      this.transition(job.request.TrainingJobName as string, "Failed", { reason: RESTART_REASON });
-    }
+    this.records.failInterrupted(RESTART_REASON);
   }
 
   /** Server shutdown: every training process is killed; the records stay InProgress until the next start(). */
   async stop(): Promise<void> {
-    const runs = [...this.runs.values()];
-    for (const run of runs) run.abandon();
-    await Promise.all(runs.map((run) => run.done));
+    await abandonRuns([...this.runs.values()]);
   }
 
   /** Loads the job, applies an edit that is not a status change (metrics, log stream) and saves it. */
   update(name: string, edit: (job: StoredTrainingJob) => void): StoredTrainingJob {
-    const job = this.require(name);
-    edit(job);
-    job.LastModifiedTime = Date.now();
-    this.store.put(storeKey(name), job);
-    return job;
+    return this.records.update(name, edit);
   }
 
   transition(
@@ -81,7 +89,12 @@ export class TrainingJobs {
     to: Parameters<typeof TRAINING_JOB.transition>[1],
     change: StatusChange = {},
   ): void {
-    TRAINING_JOB.transition(this.require(name), to, change, (job) => this.store.put(storeKey(name), job));
+    this.records.transition(name, to, change);
+  }
+
+  /** Every job as DescribeTrainingJob answers it (for Search). */
+  describeAll(): DescribeTrainingJobResponse[] {
+    return this.records.list().map((job) => describeTrainingJob(job));
   }
 
   private arn(name: string): string {
@@ -91,7 +104,7 @@ export class TrainingJobs {
   createTrainingJob(request: CreateTrainingJobRequest): CreateTrainingJobResponse {
     const name = request.TrainingJobName as string;
     const arn = this.arn(name);
-    if (this.store.get(storeKey(name))) {
+    if (this.records.find(name)) {
       throw new AwsError(
         "ResourceInUse",
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
@@ -123,6 +136,10 @@ export class TrainingJobs {
         "AlgorithmSpecification.TrainingImage is required on local SageMaker (algorithm resources are not available): use a Hugging Face training DLC URI or ko-sagemaker/training.",
       );
     }
+    this.listener.checkExperimentConfig(request.ExperimentConfig, {
+      name,
+      sourceType: "SageMakerTrainingJob",
+    });
     const output = parseS3Uri(request.OutputDataConfig?.S3OutputPath ?? "");
     const prefix = output.key.replace(/\/+$/, "");
     const modelKey = `${prefix ? `${prefix}/` : ""}${name}/output/model.tar.gz`;
@@ -143,7 +160,8 @@ export class TrainingJobs {
       FinalMetricDataList: [],
       S3ModelArtifacts: `s3://${output.bucket}/${modelKey}`,
     };
-    this.store.put(storeKey(name), job);
+    this.records.create(job);
+    this.listener.jobChanged(trainingJobSnapshot(job));
     const run = new TrainingRun(this.ctx, this, job, this.jobFolder(name));
     this.runs.set(storeKey(name), run);
     void run.done.finally(() => this.runs.delete(storeKey(name)));
@@ -151,9 +169,7 @@ export class TrainingJobs {
   }
 
   private require(name: string | undefined): StoredTrainingJob {
-    const job = name === undefined ? undefined : this.store.get(storeKey(name));
-    if (!job) throw notFound("training job", this.arn(name ?? ""));
-    return job;
+    return this.records.require(name);
   }
 
   describeTrainingJob(request: DescribeTrainingJobRequest): DescribeTrainingJobResponse {
@@ -180,7 +196,7 @@ export class TrainingJobs {
   }
 
   listTrainingJobs(request: ListTrainingJobsRequest): ListTrainingJobsResponse {
-    const { page, NextToken } = listPage(this.store.list(), request, (job) => ({
+    const { page, NextToken } = listPage(this.records.list(), request, (job) => ({
       name: job.request.TrainingJobName ?? "",
       creationTime: job.CreationTime,
       lastModifiedTime: job.LastModifiedTime,

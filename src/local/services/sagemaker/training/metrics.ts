@@ -1,5 +1,14 @@
 import type { MetricData, MetricDefinition } from "@aws-sdk/client-sagemaker";
 import { validation } from "../../../core/errors";
+import type { MetricStats } from "../job-events";
+
+interface Running {
+  count: number;
+  sum: number;
+  sumOfSquares: number;
+  min: number;
+  max: number;
+}
 
 /**
  * SageMaker's metric extraction: each MetricDefinition regex runs over every log line of the job; the first
@@ -8,6 +17,7 @@ import { validation } from "../../../core/errors";
 export class MetricCollector {
   private readonly definitions: { name: string; regex: RegExp }[];
   private readonly latest = new Map<string, { value: number; timestamp: Date }>();
+  private readonly running = new Map<string, Running>();
 
   constructor(
     definitions: readonly MetricDefinition[] | undefined,
@@ -27,8 +37,34 @@ export class MetricCollector {
       const value = Number.parseFloat(match[1] ?? match[0]);
       if (!Number.isFinite(value)) continue;
       this.latest.set(name, { value, timestamp });
+      const stats = this.running.get(name) ?? { count: 0, sum: 0, sumOfSquares: 0, min: value, max: value };
+      stats.count += 1;
+      stats.sum += value;
+      stats.sumOfSquares += value * value;
+      stats.min = Math.min(stats.min, value);
+      stats.max = Math.max(stats.max, value);
+      this.running.set(name, stats);
       this.onValue(name, value, timestamp);
     }
+  }
+
+  /** Count, min, max, last, mean and (sample) standard deviation of each metric seen. */
+  stats(): MetricStats[] {
+    return [...this.latest].map(([MetricName, { value, timestamp }]) => {
+      const { count, sum, sumOfSquares, min, max } = this.running.get(MetricName) as Running;
+      const mean = sum / count;
+      const variance = count > 1 ? Math.max(0, (sumOfSquares - count * mean * mean) / (count - 1)) : 0;
+      return {
+        MetricName,
+        Count: count,
+        Min: min,
+        Max: max,
+        Last: value,
+        Avg: mean,
+        StdDev: Math.sqrt(variance),
+        TimeStamp: timestamp.getTime(),
+      };
+    });
   }
 
   final(): MetricData[] {

@@ -6,6 +6,13 @@ import type {
   TrainingJobStatus,
   TrainingJobSummary,
 } from "@aws-sdk/client-sagemaker";
+import {
+  type JobArtifact,
+  type JobPrimaryStatus,
+  type JobSnapshot,
+  type MetricStats,
+  parameterValue,
+} from "../job-events";
 
 /** One transition as stored: times are epoch milliseconds (JSON has no dates). */
 export interface StoredTransition {
@@ -28,6 +35,8 @@ export interface StoredTrainingJob {
   TrainingEndTime?: number;
   SecondaryStatusTransitions: StoredTransition[];
   FinalMetricDataList: { MetricName: string; Value: number; Timestamp: number }[];
+  /** Every metric's count, min, max, mean and deviation over the run (kept for the job's trial component). */
+  MetricStats?: MetricStats[];
   /** Where model.tar.gz goes (DescribeTrainingJob always carries it: ModelArtifacts is a required member). */
   S3ModelArtifacts: string;
   LogStreamName?: string;
@@ -98,5 +107,51 @@ export function summarizeTrainingJob(job: StoredTrainingJob): TrainingJobSummary
     TrainingJobStatus: job.TrainingJobStatus,
     SecondaryStatus: job.SecondaryStatus,
     ...(job.TrainingEndTime === undefined ? {} : { TrainingEndTime: new Date(job.TrainingEndTime) }),
+  };
+}
+
+/** The job as its trial component reports it: hyperparameters and resources, channels, the model, the metrics. */
+export function trainingJobSnapshot(job: StoredTrainingJob): JobSnapshot {
+  const { request } = job;
+  const parameters: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(request.HyperParameters ?? {}))
+    parameters[key] = parameterValue(value);
+  const resources = request.ResourceConfig;
+  if (resources?.InstanceType) parameters["SageMaker.InstanceType"] = resources.InstanceType;
+  if (resources?.InstanceCount !== undefined) parameters["SageMaker.InstanceCount"] = resources.InstanceCount;
+  if (resources?.VolumeSizeInGB !== undefined)
+    parameters["SageMaker.VolumeSizeInGB"] = resources.VolumeSizeInGB;
+  const inputArtifacts: Record<string, JobArtifact> = {};
+  const image = request.AlgorithmSpecification?.TrainingImage;
+  if (image) inputArtifacts["SageMaker.ImageUri"] = { Value: image };
+  for (const channel of request.InputDataConfig ?? []) {
+    const uri = channel.DataSource?.S3DataSource?.S3Uri;
+    if (channel.ChannelName && uri) {
+      inputArtifacts[channel.ChannelName] = {
+        Value: uri,
+        ...(channel.ContentType ? { MediaType: channel.ContentType } : {}),
+      };
+    }
+  }
+  const outputArtifacts: Record<string, JobArtifact> =
+    job.TrainingJobStatus === "Completed"
+      ? { "SageMaker.ModelArtifact": { Value: job.S3ModelArtifacts } }
+      : {};
+  return {
+    sourceType: "SageMakerTrainingJob",
+    name: request.TrainingJobName as string,
+    arn: job.TrainingJobArn,
+    // Local jobs never reach Deleting (that status belongs to cluster-backed jobs).
+    status: job.TrainingJobStatus as JobPrimaryStatus,
+    message: job.FailureReason ?? job.SecondaryStatusTransitions.at(-1)?.StatusMessage,
+    experimentConfig: request.ExperimentConfig,
+    creationTime: job.CreationTime,
+    lastModifiedTime: job.LastModifiedTime,
+    startTime: job.TrainingStartTime,
+    endTime: job.TrainingEndTime,
+    parameters,
+    inputArtifacts,
+    outputArtifacts,
+    metrics: job.MetricStats ?? [],
   };
 }

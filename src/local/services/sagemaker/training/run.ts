@@ -334,12 +334,14 @@ export class TrainingRun {
   private finish(to: "Completed" | "Stopped" | "MaxRuntimeExceeded" | "Failed", text: string): void {
     if (this.abandoned) return;
     const metrics = this.metrics.final();
+    const stats = this.metrics.stats();
     this.host.update(this.name, (job) => {
       job.FinalMetricDataList = metrics.map((metric) => ({
         MetricName: metric.MetricName as string,
         Value: metric.Value as number,
         Timestamp: (metric.Timestamp as Date).getTime(),
       }));
+      job.MetricStats = stats;
     });
     this.host.transition(this.name, to, to === "Failed" ? { reason: text } : { message: text });
   }

@@ -44,7 +44,7 @@ export async function listInputObjects(ctx: ServiceContext, plan: TransformPlan)
 }
 
 /** `[{"prefix": "s3://bucket/some/prefix/"}, "relative/key-1", "relative/key-2", ...]`, as the API reference shows. */
-async function manifestObjects(
+export async function manifestObjects(
   ctx: ServiceContext,
   bucket: string,
   key: string,

@@ -12,10 +12,10 @@ import { sagemakerArn, storeKey } from "../../../core/arns";
 import { AwsError, validation } from "../../../core/errors";
 import type { StatusChange } from "../../../core/lifecycle";
 import { listPage } from "../../../core/listing";
-import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
 import type { Models } from "../hosting/models";
 import type { ModelRecord } from "../hosting/records";
+import { abandonRuns, JobRecords } from "../job-records";
 import { TRANSFORM_JOB, TRANSFORM_JOB_START } from "../lifecycles";
 import type { TagRegistry } from "../tags";
 import { planTransform } from "./plan";
@@ -31,7 +31,7 @@ const RESTART_REASON =
  * towards LOCAL_SAGEMAKER_MAX_INSTANCES together with the other transform jobs running.
  */
 export class TransformJobs {
-  private readonly store: JsonStore<StoredTransformJob>;
+  private readonly records: JobRecords<StoredTransformJob, Parameters<typeof TRANSFORM_JOB.transition>[1]>;
   private readonly runs = new Map<string, { run: TransformRun; instances: number }>();
   private readonly jobsDir: string;
 
@@ -40,36 +40,34 @@ export class TransformJobs {
     private readonly tags: TagRegistry,
     private readonly models: Models,
   ) {
-    this.store = new JsonStore<StoredTransformJob>(
-      ctx.stateDir,
-      "sagemaker-transform-jobs",
-      (name) => `transform job ${name}`,
-    );
+    this.records = new JobRecords<StoredTransformJob, Parameters<typeof TRANSFORM_JOB.transition>[1]>({
+      stateDir: ctx.stateDir,
+      collection: "sagemaker-transform-jobs",
+      lifecycle: TRANSFORM_JOB,
+      nameOf: (job) => job.request.TransformJobName as string,
+      missing: (name) =>
+        // DescribeTransformJob and StopTransformJob model ResourceNotFound (most Describes answer ValidationException).
+        new AwsError(
+          "ResourceNotFound",
+          `Could not find transform job "${sagemakerArn(ctx, "transform-job", name)}".`,
+        ),
+    });
     this.jobsDir = join(ctx.stateDir, "transform-jobs");
   }
 
   /** After a restart: jobs whose containers died with the previous server are Failed, saying why. */
   start(): void {
-    for (const job of this.store.list()) {
-      if (TRANSFORM_JOB.isFinal(TRANSFORM_JOB.status(job))) continue;
-      this.transition(job.request.TransformJobName as string, "Failed", { reason: RESTART_REASON });
-    }
+    this.records.failInterrupted(RESTART_REASON);
   }
 
   /** Server shutdown: every job's containers stop; the records stay InProgress until the next start(). */
   async stop(): Promise<void> {
-    const runs = [...this.runs.values()].map((entry) => entry.run);
-    for (const run of runs) run.abandon();
-    await Promise.all(runs.map((run) => run.done));
+    await abandonRuns([...this.runs.values()].map((entry) => entry.run));
   }
 
   /** Loads the job, applies an edit that is not a status change (start time) and saves it. */
   update(name: string, edit: (job: StoredTransformJob) => void): StoredTransformJob {
-    const job = this.require(name);
-    edit(job);
-    job.LastModifiedTime = Date.now();
-    this.store.put(storeKey(name), job);
-    return job;
+    return this.records.update(name, edit);
   }
 
   transition(
@@ -77,7 +75,7 @@ export class TransformJobs {
     to: Parameters<typeof TRANSFORM_JOB.transition>[1],
     change: StatusChange = {},
   ): void {
-    TRANSFORM_JOB.transition(this.require(name), to, change, (job) => this.store.put(storeKey(name), job));
+    this.records.transition(name, to, change);
   }
 
   private arn(name: string): string {
@@ -87,7 +85,7 @@ export class TransformJobs {
   createTransformJob(request: CreateTransformJobRequest): CreateTransformJobResponse {
     const name = request.TransformJobName as string;
     const arn = this.arn(name);
-    if (this.store.get(storeKey(name))) {
+    if (this.records.find(name)) {
       throw new AwsError(
         "ResourceInUse",
         `Transform job names must be unique within an AWS account and region, and a transform job with this name already exists (${arn})`,
@@ -114,7 +112,7 @@ export class TransformJobs {
       CreationTime: now,
       LastModifiedTime: now,
     };
-    this.store.put(storeKey(name), job);
+    this.records.create(job);
     const run = new TransformRun(this.ctx, this, job, model, join(this.jobsDir, storeKey(name)));
     this.runs.set(storeKey(name), { run, instances: plan.instanceCount });
     void run.done.finally(() => this.runs.delete(storeKey(name)));
@@ -122,12 +120,7 @@ export class TransformJobs {
   }
 
   private require(name: string | undefined): StoredTransformJob {
-    const job = name === undefined ? undefined : this.store.get(storeKey(name));
-    if (!job) {
-      // DescribeTransformJob and StopTransformJob model ResourceNotFound (most Describes answer ValidationException).
-      throw new AwsError("ResourceNotFound", `Could not find transform job "${this.arn(name ?? "")}".`);
-    }
-    return job;
+    return this.records.require(name);
   }
 
   describeTransformJob(request: DescribeTransformJobRequest): DescribeTransformJobResponse {
@@ -150,7 +143,7 @@ export class TransformJobs {
   }
 
   listTransformJobs(request: ListTransformJobsRequest): ListTransformJobsResponse {
-    const { page, NextToken } = listPage(this.store.list(), request, (job) => ({
+    const { page, NextToken } = listPage(this.records.list(), request, (job) => ({
       name: job.request.TransformJobName ?? "",
       creationTime: job.CreationTime,
       lastModifiedTime: job.LastModifiedTime,
