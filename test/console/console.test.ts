@@ -1,3 +1,5 @@
+// The functions given to page.evaluate and page.waitForFunction run in the browser, so they are typed with the DOM.
+/// <reference lib="dom" />
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,9 +19,13 @@ import {
 } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
+  CreateExperimentCommand,
+  CreateProcessingJobCommand,
   CreateTrainingJobCommand,
   CreateTransformJobCommand,
+  CreateTrialCommand,
   DescribeEndpointCommand,
+  DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   DescribeTransformJobCommand,
 } from "@aws-sdk/client-sagemaker";
@@ -64,6 +70,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, "model.txt"), "trained");
 })();
 `;
+const PROCESSING_SCRIPT = `
+const fs = require("node:fs");
+const path = require("node:path");
+const [input, output] = process.argv.slice(2);
+const rows = fs.readFileSync(path.join(input, "input.jsonl"), "utf8").trim().split("\\n");
+console.log("prepared " + rows.length + " rows");
+fs.writeFileSync(path.join(output, "rows.txt"), String(rows.length));
+`;
 const LONG_SCRIPT = `console.log("training for a long time"); setInterval(() => console.log("still training"), 500);`;
 
 const METRICS = [
@@ -79,6 +93,9 @@ let shots: string;
 let foreign: Server;
 const names = {
   short: unique("console-train"),
+  second: unique("console-train-b"),
+  processing: unique("console-prep"),
+  experiment: unique("console-exp"),
   long: unique("console-long"),
   transform: unique("console-batch"),
   lambda: unique("console-fn"),
@@ -150,17 +167,39 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
   beforeAll(async () => {
     shots = mkdtempSync(join(tmpdir(), "console-screenshots-"));
     process.stdout.write(`console screenshots: ${shots}\n`);
-    local = await startLocal(undefined, { stopGraceMs: 1_000 });
+    local = await startLocal(undefined, { stopGraceMs: 1_000, maxTrainingJobs: 3 });
     const config = clientConfig(local.server);
 
-    // A training job with metric definitions, and one that runs until it is stopped.
-    for (const [name, script] of [
-      [names.short, SHORT_SCRIPT],
-      [names.long, LONG_SCRIPT],
+    // Two training jobs with metric definitions in one experiment (a trial each), and one that runs until stopped.
+    await local.sm.send(new CreateExperimentCommand({ ExperimentName: names.experiment }));
+    for (const trial of ["a", "b"])
+      await local.sm.send(
+        new CreateTrialCommand({
+          TrialName: `${names.experiment}-${trial}`,
+          ExperimentName: names.experiment,
+        }),
+      );
+    for (const [name, script, trial, learningRate] of [
+      [names.short, SHORT_SCRIPT, "a", "0.15"],
+      [names.second, SHORT_SCRIPT, "b", "0.3"],
+      [names.long, LONG_SCRIPT, undefined, "0.15"],
     ] as const) {
       const request = await scriptTrainingJob(local.s3, BUCKET, name, script);
-      request.AlgorithmSpecification = { ...request.AlgorithmSpecification, MetricDefinitions: METRICS };
-      request.HyperParameters = { ...request.HyperParameters, epochs: '"3"', learning_rate: '"0.15"' };
+      request.AlgorithmSpecification = {
+        TrainingInputMode: "File",
+        ...request.AlgorithmSpecification,
+        MetricDefinitions: METRICS,
+      };
+      request.HyperParameters = {
+        ...request.HyperParameters,
+        epochs: '"3"',
+        learning_rate: `"${learningRate}"`,
+      };
+      if (trial)
+        request.ExperimentConfig = {
+          ExperimentName: names.experiment,
+          TrialName: `${names.experiment}-${trial}`,
+        };
       await local.sm.send(new CreateTrainingJobCommand(request));
     }
 
@@ -252,6 +291,50 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
         Body: '{"inputs": "최고"}\n{"inputs": "별로"}\n',
       }),
     );
+    await local.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: "console/code/prep.js", Body: PROCESSING_SCRIPT }),
+    );
+    const processingInput = (name: string, uri: string, path: string) => ({
+      InputName: name,
+      S3Input: {
+        S3Uri: uri,
+        LocalPath: path,
+        S3DataType: "S3Prefix" as const,
+        S3InputMode: "File" as const,
+        S3DataDistributionType: "FullyReplicated" as const,
+      },
+    });
+    await local.sm.send(
+      new CreateProcessingJobCommand({
+        ProcessingJobName: names.processing,
+        RoleArn: "arn:aws:iam::000000000000:role/SageMakerRole",
+        ProcessingResources: {
+          ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 },
+        },
+        AppSpecification: {
+          ImageUri: "ko-sagemaker/processing",
+          ContainerEntrypoint: ["node", "/opt/ml/processing/input/code/prep.js"],
+          ContainerArguments: ["/opt/ml/processing/input/data", "/opt/ml/processing/prepared"],
+        },
+        ProcessingInputs: [
+          processingInput("data", `s3://${BUCKET}/console/batch/`, "/opt/ml/processing/input/data"),
+          processingInput("code", `s3://${BUCKET}/console/code/prep.js`, "/opt/ml/processing/input/code"),
+        ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: "prepared",
+              S3Output: {
+                S3Uri: `s3://${BUCKET}/console/prepared`,
+                LocalPath: "/opt/ml/processing/prepared",
+                S3UploadMode: "EndOfJob",
+              },
+            },
+          ],
+        },
+        StoppingCondition: { MaxRuntimeInSeconds: 60 },
+      }),
+    );
     await local.sm.send(
       new CreateTransformJobCommand({
         TransformJobName: names.transform,
@@ -266,10 +349,19 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
         BatchStrategy: "SingleRecord",
       }),
     );
-    await until("the short training job", async () => {
-      const job = await local.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: names.short }));
-      if (job.TrainingJobStatus === "Failed") throw new Error(`training failed: ${job.FailureReason}`);
-      return job.TrainingJobStatus === "Completed" || undefined;
+    for (const name of [names.short, names.second]) {
+      await until("the short training jobs", async () => {
+        const job = await local.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+        if (job.TrainingJobStatus === "Failed") throw new Error(`training failed: ${job.FailureReason}`);
+        return job.TrainingJobStatus === "Completed" || undefined;
+      });
+    }
+    await until("the processing job", async () => {
+      const job = await local.sm.send(
+        new DescribeProcessingJobCommand({ ProcessingJobName: names.processing }),
+      );
+      if (job.ProcessingJobStatus === "Failed") throw new Error(`processing failed: ${job.FailureReason}`);
+      return job.ProcessingJobStatus === "Completed" || undefined;
     });
     await until("the transform job", async () => {
       const job = await local.sm.send(new DescribeTransformJobCommand({ TransformJobName: names.transform }));
@@ -306,7 +398,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
     const [cookie] = await context.cookies(`${local.server.url}/_console/`);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/_console" });
     expect(page.url()).not.toContain("key=");
-    expect(await page.locator('[data-count="trainingJobs"] .tile-count').innerText()).toBe("2");
+    expect(await page.locator('[data-count="trainingJobs"] .tile-count').innerText()).toBe("3");
+    expect(await page.locator('[data-count="processingJobs"] .tile-count').innerText()).toBe("1");
+    expect(await page.locator('[data-count="experimentCount"] .tile-count').innerText()).toBe("1");
     expect(await page.locator('[data-count="endpoints"] .tile-count').innerText()).toBe("1");
     expect(await page.locator('[data-count="lambdaFunctions"] .tile-count').innerText()).toBe("1");
     const running = await text('[data-testid="running"]');
@@ -350,6 +444,31 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
     const job = await local.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: names.long }));
     expect(job.TrainingJobStatus).toBe("Stopped");
     await shot("04-training-job-stopped");
+  });
+
+  it("shows the processing job with its inputs, outputs and log", async () => {
+    await open("processing");
+    expect(await text('[data-testid="jobs"]')).toContain(names.processing);
+    await open("processing-job", { name: names.processing });
+    expect(await text("main .kv")).toContain("Completed");
+    expect(await text('[data-testid="outputs"]')).toContain("console/prepared");
+    expect(await text('[data-testid="log"]')).toContain("prepared 2 rows");
+    await shot("05-processing-job");
+  });
+
+  it("compares an experiment's runs: their parameters, final metrics and a chart per metric", async () => {
+    await open("experiments");
+    expect(await text('[data-testid="experiments"]')).toContain(names.experiment);
+    await open("experiment", { name: names.experiment });
+    const runs = await text('[data-testid="runs"]');
+    expect(runs).toContain(names.short);
+    expect(runs).toContain(names.second);
+    expect(runs).toContain("learning_rate");
+    expect(runs).toContain("0.3");
+    expect(runs).toContain("eval_accuracy");
+    expect(runs).toContain("0.9000");
+    await page.waitForSelector('[data-chart="compare-eval_accuracy"] .main-svg');
+    await shot("05-experiment");
   });
 
   it("shows the transform job with its input, output objects and log", async () => {

@@ -1,9 +1,11 @@
 import { validation } from "../core/errors";
 import { alarms } from "./read-model/alarms";
+import { experiment, experiments } from "./read-model/experiments";
 import { endpoint, endpointConfig, endpoints, model, modelsAndConfigs } from "./read-model/hosting";
 import { trainingJob, trainingJobs, transformJob, transformJobs } from "./read-model/jobs";
 import { lambdaFunction, lambdaFunctions } from "./read-model/lambda";
 import { overview } from "./read-model/overview";
+import { processingJob, processingJobs } from "./read-model/processing";
 import type { ConsoleSources } from "./read-model/sources";
 import { logs, s3, s3Object } from "./read-model/storage";
 
@@ -34,6 +36,10 @@ export const VIEWS: Record<string, ViewDefinition> = {
   "training-job": { read: (sources, params) => trainingJob(sources, name(params)) },
   transform: { read: (sources) => transformJobs(sources) },
   "transform-job": { read: (sources, params) => transformJob(sources, name(params)) },
+  processing: { read: (sources) => processingJobs(sources) },
+  "processing-job": { read: (sources, params) => processingJob(sources, name(params)) },
+  experiments: { read: (sources) => experiments(sources) },
+  experiment: { read: (sources, params) => experiment(sources, name(params)) },
   models: { read: (sources) => modelsAndConfigs(sources) },
   model: { read: (sources, params) => model(sources, name(params)) },
   "endpoint-config": { read: (sources, params) => endpointConfig(sources, name(params)) },
@@ -68,6 +74,8 @@ export const ACTIONS: Record<string, (sources: ConsoleSources, input: Params) =>
     sources.sagemaker.training.stopTrainingJob({ TrainingJobName: name(input) }),
   "stop-transform-job": (sources, input) =>
     sources.sagemaker.transform.stopTransformJob({ TransformJobName: name(input) }),
+  "stop-processing-job": (sources, input) =>
+    sources.sagemaker.processing.stopProcessingJob({ ProcessingJobName: name(input) }),
   "delete-endpoint": (sources, input) =>
     sources.sagemaker.hosting.endpoints.deleteEndpoint({ EndpointName: name(input) }),
 };

@@ -334,3 +334,65 @@ export interface AlarmsView {
   }[];
   history: { name: string; at: number; summary: string }[];
 }
+
+export interface ProcessingJobView {
+  name: string;
+  arn: string;
+  status: string;
+  exitMessage?: string;
+  failureReason?: string;
+  created: number;
+  started?: number;
+  ended?: number;
+  timeline: TimelineStep[];
+  image: string;
+  entrypoint: string[];
+  arguments: string[];
+  instanceType?: string;
+  instanceCount?: number;
+  inputs: { name: string; uri: string; localPath?: string }[];
+  outputs: { name: string; uri: string; localPath?: string }[];
+  environment: Record<string, string>;
+  experiment?: { experimentName?: string; trialName?: string };
+  logGroup: string;
+  log: LogLine[];
+  canStop: boolean;
+}
+
+export interface ExperimentRow {
+  name: string;
+  displayName: string;
+  created: number;
+  trials: number;
+}
+
+export interface ExperimentsView {
+  experiments: ExperimentRow[];
+}
+
+/** One run of an experiment (a trial component: a training or processing job, or one a script made). */
+export interface RunRow {
+  name: string;
+  displayName: string;
+  trials: string[];
+  status: string;
+  source?: { kind: "training-job" | "processing-job"; name: string };
+  start?: number;
+  end?: number;
+  parameters: Record<string, string>;
+  /** Each metric's last value (and the summary CloudWatch-style). */
+  metrics: Record<string, { last?: number; min?: number; max?: number; avg?: number; count?: number }>;
+}
+
+export interface ExperimentView {
+  name: string;
+  displayName: string;
+  arn: string;
+  description?: string;
+  created: number;
+  trials: { name: string; created: number; components: number }[];
+  runs: RunRow[];
+  /** Parameter and metric names that appear in the runs (the comparison's columns), parameters that differ first. */
+  parameterNames: string[];
+  metricNames: string[];
+}

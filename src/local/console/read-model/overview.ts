@@ -3,6 +3,7 @@ import { ms, orElse } from "./common";
 import { endpointSummaries, modelNames } from "./hosting";
 import { trainingSummaries, transformSummaries } from "./jobs";
 import { lambdaConfigurations } from "./lambda";
+import { processingSummaries } from "./processing";
 import type { ConsoleSources } from "./sources";
 
 /** What the overview counts and lists: everything there is, what is running, what failed lately. */
@@ -14,6 +15,11 @@ export function overview(sources: ConsoleSources): OverviewView {
   const { sagemaker, context } = sources;
   const training = trainingSummaries(sources);
   const transform = transformSummaries(sources);
+  const processing = processingSummaries(sources);
+  const experimentCount = orElse(
+    () => sagemaker.experiments.listExperiments({ MaxResults: 100 }).ExperimentSummaries?.length ?? 0,
+    0,
+  );
   const endpoints = endpointSummaries(sources);
   const functions = lambdaConfigurations(sources);
   const configs = orElse(
@@ -25,7 +31,9 @@ export function overview(sources: ConsoleSources): OverviewView {
 
   const counts: OverviewView["counts"] = [
     { key: "trainingJobs", count: training.length, link: { page: "training" } },
+    { key: "processingJobs", count: processing.length, link: { page: "processing" } },
     { key: "transformJobs", count: transform.length, link: { page: "transform" } },
+    { key: "experimentCount", count: experimentCount, link: { page: "experiments" } },
     { key: "modelCount", count: modelNames(sources).length, link: { page: "models" } },
     { key: "endpointConfigs", count: configs.length, link: { page: "models" } },
     { key: "endpoints", count: endpoints.length, link: { page: "endpoints" } },
@@ -44,6 +52,15 @@ export function overview(sources: ConsoleSources): OverviewView {
         status: `${job.TrainingJobStatus} · ${job.SecondaryStatus}`,
         since: ms(job.CreationTime) ?? 0,
         link: { page: "training-job", params: { name: job.TrainingJobName as string } },
+      })),
+    ...processing
+      .filter((job) => job.ProcessingJobStatus === "InProgress" || job.ProcessingJobStatus === "Stopping")
+      .map((job) => ({
+        kind: "processingJob",
+        name: job.ProcessingJobName as string,
+        status: job.ProcessingJobStatus as string,
+        since: ms(job.CreationTime) ?? 0,
+        link: { page: "processing-job", params: { name: job.ProcessingJobName as string } },
       })),
     ...transform
       .filter((job) => job.TransformJobStatus === "InProgress" || job.TransformJobStatus === "Stopping")
@@ -92,6 +109,16 @@ export function overview(sources: ConsoleSources): OverviewView {
           link: { page: "training-job", params: { name } },
         };
       }),
+    ...processing
+      .filter((job) => job.ProcessingJobStatus === "Failed")
+      .slice(0, RECENT_FAILURES)
+      .map((job) => ({
+        kind: "processingJob",
+        name: job.ProcessingJobName as string,
+        reason: job.FailureReason ?? job.ExitMessage ?? "",
+        at: ms(job.ProcessingEndTime ?? job.LastModifiedTime) ?? 0,
+        link: { page: "processing-job", params: { name: job.ProcessingJobName as string } },
+      })),
     ...transform
       .filter((job) => job.TransformJobStatus === "Failed")
       .slice(0, RECENT_FAILURES)

@@ -113,3 +113,43 @@ export function Charts(props: { charts: ChartData[] }) {
     </div>
   );
 }
+
+/** One metric across runs: a bar per run (an experiment's comparison). */
+export function BarChart(props: {
+  id: string;
+  title: string;
+  labels: string[];
+  values: (number | undefined)[];
+}) {
+  const element = useRef<HTMLDivElement>(null);
+  const [failed, setFailed] = useState<string>();
+  const known = props.values.filter((value) => value !== undefined).length;
+  useEffect(() => {
+    let cancelled = false;
+    loadPlotly().then(
+      (library) => {
+        if (cancelled || !element.current) return;
+        const trace = { type: "bar", x: props.labels, y: props.values, marker: { color: COLORS[0] } };
+        const layout = {
+          title: { text: props.title, font: { size: 13 }, x: 0, xanchor: "left" },
+          height: 220,
+          margin: { l: 48, r: 12, t: 32, b: 48 },
+          xaxis: { type: "category", tickfont: { size: 10 }, automargin: true },
+          yaxis: { tickfont: { size: 10 } },
+          paper_bgcolor: "rgba(0,0,0,0)",
+          plot_bgcolor: "#fff",
+        };
+        void library.react(element.current, [trace], layout, { displayModeBar: false, responsive: true });
+      },
+      (error: Error) => setFailed(error.message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [props.labels, props.values, props.title]);
+  return (
+    <div class="chart" data-chart={props.id} data-points={known}>
+      {failed ? <p class="error-text">{failed}</p> : <div ref={element} class="chart-plot" />}
+    </div>
+  );
+}

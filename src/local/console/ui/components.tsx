@@ -54,6 +54,7 @@ export function bytes(size: number | undefined): string {
 
 const STATUS_TONE: Record<string, string> = {
   Completed: "ok",
+  InProgress: "busy",
   ready: "ok",
   idle: "ok",
   InService: "ok",

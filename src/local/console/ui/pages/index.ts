@@ -4,6 +4,7 @@ import { endpointPages, modelPages } from "./hosting";
 import { trainingPages, transformPages } from "./jobs";
 import { lambdaPages } from "./lambda";
 import { overviewPage } from "./overview";
+import { experimentPages, processingPages } from "./processing";
 
 /**
  * The page registry: every page of the console, in navigation order. A page is a module under pages/ whose id
@@ -12,7 +13,9 @@ import { overviewPage } from "./overview";
 export const PAGES: ConsolePage[] = [
   overviewPage,
   ...trainingPages,
+  ...processingPages,
   ...transformPages,
+  ...experimentPages,
   ...modelPages,
   ...endpointPages,
   ...lambdaPages,
