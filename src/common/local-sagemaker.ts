@@ -1,5 +1,6 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { projectRoot } from "../project";
+import { resolveKnobPath } from "./knob-path";
 
 /**
  * What local SageMaker and its clients (the toolkit's launcher, the lab runner) agree on without importing each
@@ -24,6 +25,7 @@ export interface LocalSageMakerHealth {
 /** `.work/local-sagemaker` in the project, or LOCAL_SAGEMAKER_STATE_DIR (tests and parallel runs use their own). */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.LOCAL_SAGEMAKER_STATE_DIR;
-  if (override) return resolve(override);
+  // Relative to the project root, as every path knob: the server, a notebook and the CLI agree on the folder.
+  if (override) return resolveKnobPath(override, env);
   return join(projectRoot(), ".work", "local-sagemaker");
 }

@@ -1,10 +1,21 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 
-/** The NSMC files we use and their SHA-256, pinned so a changed or corrupted upstream file is refused. */
+/**
+ * The NSMC files we use, their sizes and SHA-256, pinned so a changed or corrupted upstream file is refused. The
+ * size is the cheap check every lab makes; the digest is what `npm run data` and lab 1.1 verify.
+ */
 export const NSMC_FILES = [
-  { name: "ratings_train.txt", sha256: "e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940" },
-  { name: "ratings_test.txt", sha256: "8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda" },
+  {
+    name: "ratings_train.txt",
+    bytes: 14_628_807,
+    sha256: "e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940",
+  },
+  {
+    name: "ratings_test.txt",
+    bytes: 4_893_335,
+    sha256: "8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda",
+  },
 ] as const;
 
 /** The raw files in the public e9t/nsmc repository (CC0). `NSMC_BASE_URL` points elsewhere (a mirror, a test server). */

@@ -25,6 +25,9 @@ function show(event: NsmcFetchEvent): void {
     case "verified-local":
       console.log(`✓ ${name} (NSMC_DIR) checksum OK`);
       break;
+    case "copied":
+      console.log(`✓ copied to ${name}: later shells need no NSMC_DIR`);
+      break;
     case "downloading":
       console.log(`↓ ${event.url}`);
       break;

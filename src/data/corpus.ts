@@ -1,7 +1,9 @@
 import { stratifiedSample, stratifiedSplit } from "./clean";
+import { DatasetError } from "./errors";
 import { type LabelledDataset, loadDataset } from "./load";
-import { locateNsmc, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
-import { sampleReviewsPath, workshopRoot } from "./paths";
+import { locateNsmc, NSMC_REPAIR, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
+import { displayPath, sampleReviewsPath, workshopRoot } from "./paths";
+import { recordDataUse } from "./usage";
 
 export interface ReviewCorpus {
   train: LabelledDataset;
@@ -20,13 +22,22 @@ export function loadReviewCorpus(
 ): ReviewCorpus {
   const root = options.root ?? workshopRoot();
   const location = options.forceSample ? undefined : locateNsmc(root);
+  let unreadable: string | undefined;
   if (location) {
-    return {
-      train: nsmcDataset(location.train),
-      test: nsmcDataset(location.test),
-      source: "nsmc",
-      note: `NSMC from ${location.dir} (${location.source}).`,
-    };
+    try {
+      const train = nsmcDataset(location.train);
+      const test = nsmcDataset(location.test);
+      recordDataUse({
+        kind: "nsmc",
+        source: displayPath(location.dir, root),
+        rows: train.texts.length + test.texts.length,
+      });
+      return { train, test, source: "nsmc", note: `NSMC from ${location.dir} (${location.source}).` };
+    } catch (error) {
+      // A copy with NSMC's sizes whose content is not NSMC's: the labs go on with the sample set and say why.
+      if (!(error instanceof DatasetError)) throw error;
+      unreadable = `NSMC in ${location.dir} cannot be read (${error.message}) ${NSMC_REPAIR}; until then the labs use the sample reviews in data/sample.`;
+    }
   }
   const file = sampleReviewsPath(root);
   const sample = loadDataset(file);
@@ -36,6 +47,7 @@ export function loadReviewCorpus(
     id: sample.ids?.[i] ?? String(i + 1),
   }));
   const { rest, part } = stratifiedSplit(rows, 0.2, options.seed ?? 42);
+  recordDataUse({ kind: "sample", source: displayPath(file, root), rows: rows.length });
   const toDataset = (subset: typeof rows): LabelledDataset => ({
     source: file,
     texts: subset.map((row) => row.text),
@@ -48,7 +60,7 @@ export function loadReviewCorpus(
     source: "sample",
     note: options.forceSample
       ? "The sample reviews in data/sample (requested), split 80/20 into train and test."
-      : `The sample reviews in data/sample, split 80/20 into train and test: ${nsmcAbsenceReason(root)}`,
+      : `The sample reviews in data/sample, split 80/20 into train and test: ${unreadable ?? nsmcAbsenceReason(root)}`,
   };
 }
 

@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
+import { resolveKnobPath, whereLooked } from "../common/knob-path";
 import { DatasetError } from "./errors";
 import { readUtf8Text, splitLines } from "./text-file";
 
@@ -20,7 +22,19 @@ export interface LoadDatasetOptions {
   labelColumn?: string;
   /** default: from the extension (.csv, .tsv/.txt, .jsonl/.ndjson) */
   format?: DatasetFormat;
+  /**
+   * How the caller's user names each choice, for the fix in an error: a CLI says "--text-column <name>", a
+   * notebook "CUSTOM_TEXT_COLUMN=<name>"; an empty `format` means the caller has no way to choose it. Default:
+   * loadDataset's own options.
+   */
+  optionNames?: { textColumn?: string; labelColumn?: string; format?: string };
 }
+
+const DEFAULT_OPTION_NAMES = {
+  textColumn: '{ textColumn: "<name>" } (loadDataset)',
+  labelColumn: '{ labelColumn: "<name>" } (loadDataset)',
+  format: "loadDataset's { format } option",
+};
 
 export const TEXT_COLUMN_CANDIDATES = ["text", "document", "inputs", "sentence", "review"] as const;
 export const LABEL_COLUMN_CANDIDATES = ["label", "labels", "sentiment"] as const;
@@ -41,18 +55,24 @@ interface RawTable {
 
 /**
  * Loads a labelled text dataset from CSV, TSV or JSON Lines. Every problem a user can fix (missing column,
- * empty file, not UTF-8, a single label, blank labels) is a DatasetError naming the file and the fix.
+ * empty file, not UTF-8, a single label, blank labels, a tab-separated file named .csv) is a DatasetError naming
+ * the file and the fix. A relative path starts at the project root (see src/common/knob-path.ts), wherever the
+ * caller runs; `source` is the absolute path read.
  */
 export function loadDataset(path: string, options: LoadDatasetOptions = {}): LabelledDataset {
-  const format = options.format ?? formatFromExtension(path);
-  const text = readUtf8Text(path);
+  const names = { ...DEFAULT_OPTION_NAMES, ...options.optionNames };
+  const file = resolveKnobPath(path);
+  if (!existsSync(file))
+    throw new DatasetError(path, "file not found", `Check the path: ${whereLooked(path)}.`);
+  const format = options.format ?? formatFromExtension(path, names.format);
+  const text = readUtf8Text(file);
   if (text.trim() === "")
     throw new DatasetError(path, "the file holds only whitespace", "Put a header line and data rows in it.");
   const table =
     format === "tsv"
       ? readTsvTable(path, text)
       : format === "csv"
-        ? readCsvTable(path, text)
+        ? readCsvTable(path, text, options.format === undefined, names.format)
         : readJsonlTable(path, text);
   if (table.rows.length === 0) {
     throw new DatasetError(
@@ -68,7 +88,7 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Lab
     options.textColumn,
     TEXT_COLUMN_CANDIDATES,
     "text",
-    "textColumn",
+    names.textColumn,
   );
   const labelIndex = pickColumn(
     path,
@@ -76,7 +96,7 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Lab
     options.labelColumn,
     LABEL_COLUMN_CANDIDATES,
     "label",
-    "labelColumn",
+    names.labelColumn,
   );
   const idIndex = table.columns.indexOf("id");
 
@@ -101,22 +121,24 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Lab
     throw new DatasetError(
       path,
       `column "${table.columns[labelIndex]}" has only one label (${[...counts].map(([l, n]) => `"${l}" × ${n}`).join("")})`,
-      "A classifier needs at least two classes: add rows of another label, or check that labelColumn names the right column.",
+      `A classifier needs at least two classes: add rows of another label, or check that the label column is the right one (${names.labelColumn}).`,
     );
   }
-  const dataset: LabelledDataset = { source: path, texts, labels };
+  const dataset: LabelledDataset = { source: file, texts, labels };
   if (idIndex !== -1) dataset.ids = table.rows.map((row, r) => row[idIndex] ?? String(r + 1));
   return dataset;
 }
 
-function formatFromExtension(path: string): DatasetFormat {
+function formatFromExtension(path: string, formatOption: string): DatasetFormat {
   const extension = extname(path).toLowerCase();
   const format = FORMAT_BY_EXTENSION[extension];
   if (!format) {
     throw new DatasetError(
       path,
       `cannot tell the format from the extension "${extension || "(none)"}"`,
-      'Name the file .csv, .tsv or .jsonl, or pass { format: "csv" | "tsv" | "jsonl" }.',
+      formatOption
+        ? `Name the file .csv, .tsv or .jsonl, or choose "csv", "tsv" or "jsonl" with ${formatOption}.`
+        : "Name the file .csv, .tsv or .jsonl.",
     );
   }
   return format;
@@ -137,7 +159,7 @@ function pickColumn(
       throw new DatasetError(
         path,
         `has no ${role} column "${chosen}"; ${found}`,
-        `Pass ${option} with one of those names.`,
+        `Give ${option} one of those names.`,
       );
     return index;
   }
@@ -149,7 +171,7 @@ function pickColumn(
   throw new DatasetError(
     path,
     `has no ${role} column (looked for ${candidates.join(", ")}); ${found}`,
-    `Rename the column, or pass { ${option}: "<name>" } to loadDataset.`,
+    `Rename the column, or name it with ${option}.`,
   );
 }
 
@@ -174,11 +196,26 @@ function readTsvTable(path: string, text: string): RawTable {
   return { columns, rows };
 }
 
-function readCsvTable(path: string, text: string): RawTable {
+/** A header with tabs and no commas: a TSV file under a .csv name (what "Save as" in some editors produces). */
+function looksTabSeparated(text: string): boolean {
+  const header = text.replace(/^\uFEFF/, "").split("\n", 1)[0] ?? "";
+  return header.includes("\t") && !header.includes(",");
+}
+
+function readCsvTable(path: string, text: string, formatFromName: boolean, formatOption: string): RawTable {
+  const tabHint = (problem: string) =>
+    new DatasetError(
+      path,
+      `${problem}, and its header line is separated by tabs, not commas: it looks like a TSV file named .csv`,
+      formatOption
+        ? `Rename it to .tsv (or choose the format "tsv" with ${formatOption}).`
+        : "Rename it to .tsv.",
+    );
   let records: string[][];
   try {
     records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
   } catch (error) {
+    if (formatFromName && looksTabSeparated(text)) throw tabHint("is not well-formed CSV");
     throw new DatasetError(
       path,
       `is not well-formed CSV (${(error as Error).message})`,
@@ -186,6 +223,8 @@ function readCsvTable(path: string, text: string): RawTable {
     );
   }
   const [columns = [], ...rows] = records;
+  if (formatFromName && columns.length === 1 && looksTabSeparated(text))
+    throw tabHint("has a single CSV column");
   return { columns, rows };
 }
 

@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { resolveKnobPath } from "../common/knob-path";
 import { NSMC_DEFAULT_BASE_URL, NSMC_FILES, verifyChecksum } from "./checksums";
 import { type DownloadProgress, downloadVerified } from "./download";
 import { DatasetError, NsmcUnavailableError } from "./errors";
@@ -24,33 +25,123 @@ export interface NsmcLocation {
 const TRAIN = "ratings_train.txt";
 const TEST = "ratings_test.txt";
 
-function locationIn(dir: string, source: NsmcLocation["source"]): NsmcLocation | undefined {
-  const train = join(dir, TRAIN);
-  const test = join(dir, TEST);
-  return existsSync(train) && existsSync(test) ? { dir, train, test, source } : undefined;
+/** A folder's NSMC files: both there with NSMC's sizes, missing, or there but not the original files. */
+interface Inspection {
+  location?: NsmcLocation;
+  missing: string[];
+  /** "ratings_train.txt has 1,234 bytes, not 14,628,807" */
+  damaged: string[];
+}
+
+function inspect(dir: string, source: NsmcLocation["source"]): Inspection {
+  const missing: string[] = [];
+  const damaged: string[] = [];
+  for (const { name, bytes } of NSMC_FILES) {
+    let size: number;
+    try {
+      size = statSync(join(dir, name)).size;
+    } catch {
+      missing.push(name);
+      continue;
+    }
+    if (size !== bytes) {
+      damaged.push(`${name} has ${size.toLocaleString("en-US")} bytes, not ${bytes.toLocaleString("en-US")}`);
+    }
+  }
+  const ok = missing.length === 0 && damaged.length === 0;
+  return {
+    ...(ok ? { location: { dir, train: join(dir, TRAIN), test: join(dir, TEST), source } } : {}),
+    missing,
+    damaged,
+  };
 }
 
 /**
  * Where NSMC is, if anywhere: the folder named by `NSMC_DIR` first, then `data/nsmc` (where `npm run data`
- * puts it). This only checks that both files exist (cheap enough for every lab); `npm run data` verifies
- * checksums. `undefined` means the labs fall back to the sample set; `nsmcAbsenceReason()` says why.
+ * puts it). Both files must be there with NSMC's sizes (a cheap check every lab can make: a truncated or edited
+ * copy is not used); `npm run data` and lab 1.1 verify the SHA-256 too. `undefined` means the labs fall back to
+ * the sample set; `nsmcAbsenceReason()` says why.
  */
 export function locateNsmc(root: string = workshopRoot()): NsmcLocation | undefined {
   const named = process.env.NSMC_DIR;
   if (named) {
-    const found = locationIn(resolve(named), "NSMC_DIR");
+    const found = inspect(resolveKnobPath(named), "NSMC_DIR").location;
     if (found) return found;
   }
-  return locationIn(dataFolders(root).nsmc, "data/nsmc");
+  return inspect(dataFolders(root).nsmc, "data/nsmc").location;
 }
 
-/** A sentence for notebooks and the CLI when `locateNsmc()` finds nothing. */
+/** The fix for a damaged copy, wherever it is. */
+export const NSMC_REPAIR =
+  "Run `npm run data` to fetch a verified copy into data/nsmc (or `NSMC_DIR=<a good copy> npm run data` to copy one in)";
+
+/** A sentence for notebooks and the CLI when `locateNsmc()` finds nothing: what is missing or damaged, and the fix. */
 export function nsmcAbsenceReason(root: string = workshopRoot()): string {
   const named = process.env.NSMC_DIR;
-  const where = named
-    ? `NSMC_DIR=${named} does not contain ${TRAIN} and ${TEST}, and ${dataFolders(root).nsmc} has neither`
-    : `NSMC is not in ${dataFolders(root).nsmc} and NSMC_DIR is not set`;
-  return `${where}. Run \`npm run data\` (needs the internet) or set NSMC_DIR to a folder with both files; until then the labs use the sample reviews in data/sample.`;
+  const parts: string[] = [];
+  const describe = (label: string, found: Inspection) => {
+    const lacks = found.missing.length > 0 ? `lacks ${found.missing.join(" and ")}` : "";
+    if (found.damaged.length > 0) {
+      parts.push(`${label} is damaged: ${found.damaged.join("; ")}${lacks ? `; it also ${lacks}` : ""}`);
+    } else if (found.missing.length === NSMC_FILES.length) {
+      parts.push(`${label} has neither ${TRAIN} nor ${TEST}`);
+    } else if (lacks) {
+      parts.push(`${label} ${lacks}`);
+    }
+  };
+  if (named) {
+    const dir = resolveKnobPath(named);
+    describe(`NSMC_DIR=${named}${isAbsolute(named) ? "" : ` (${dir})`}`, inspect(dir, "NSMC_DIR"));
+  }
+  const local = inspect(dataFolders(root).nsmc, "data/nsmc");
+  if (!named && local.missing.length === NSMC_FILES.length) {
+    parts.push(`NSMC is not in ${dataFolders(root).nsmc} and NSMC_DIR is not set`);
+  } else {
+    describe(dataFolders(root).nsmc, local);
+  }
+  const damaged = parts.some((part) => part.includes("is damaged"));
+  const fix = damaged
+    ? NSMC_REPAIR
+    : "Run `npm run data` (needs the internet) or set NSMC_DIR to a folder with both files";
+  return `${parts.join(", and ")}. ${fix}; until then the labs use the sample reviews in data/sample.`;
+}
+
+export interface NsmcFileCheck {
+  file: string;
+  name: string;
+  verdict: "ok" | "missing" | "size" | "checksum";
+  bytes?: number;
+  expectedBytes: number;
+  sha256?: string;
+}
+
+/** What `npm run data` checks, for a folder: each file's presence, size and SHA-256 (about 0.1 s for both files). */
+export async function verifyNsmcCopy(dir: string): Promise<NsmcFileCheck[]> {
+  const checks: NsmcFileCheck[] = [];
+  for (const { name, bytes, sha256 } of NSMC_FILES) {
+    const file = join(dir, name);
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      checks.push({ file, name, verdict: "missing", expectedBytes: bytes });
+      continue;
+    }
+    if (size !== bytes) {
+      checks.push({ file, name, verdict: "size", bytes: size, expectedBytes: bytes });
+      continue;
+    }
+    const { verdict, actual } = await verifyChecksum(file, sha256);
+    checks.push({
+      file,
+      name,
+      verdict: verdict === "ok" ? "ok" : "checksum",
+      bytes: size,
+      expectedBytes: bytes,
+      ...(actual ? { sha256: actual } : {}),
+    });
+  }
+  return checks;
 }
 
 const HEADER = "id\tdocument\tlabel";
@@ -108,6 +199,7 @@ export function nsmcDataset(file: string, rows: readonly NsmcRow[] = readNsmc(fi
 export type NsmcFetchEvent =
   | { kind: "present"; file: string }
   | { kind: "verified-local"; file: string }
+  | { kind: "copied"; from: string; file: string }
   | { kind: "downloading"; url: string; file: string }
   | ({ kind: "progress" } & DownloadProgress)
   | { kind: "downloaded"; file: string };
@@ -119,25 +211,40 @@ export interface FetchNsmcOptions {
   /** Where the raw files live (default: env NSMC_BASE_URL, then the e9t/nsmc repository). */
   baseUrl?: string;
   idleTimeoutMs?: number;
+  /** With a local copy: also copy the verified files into data/nsmc, so later shells need no NSMC_DIR (default true). */
+  copyLocal?: boolean;
   onEvent?: (event: NsmcFetchEvent) => void;
 }
 
+/** Copies a verified file through a temporary name, so data/nsmc never holds half a file; the copy is writable. */
+function copyAtomically(from: string, to: string): void {
+  const temporary = `${to}.${process.pid}.tmp`;
+  try {
+    copyFileSync(from, temporary);
+    chmodSync(temporary, 0o644);
+    renameSync(temporary, to);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 /**
- * Makes NSMC available and verified: a local copy (NSMC_DIR) is checked in place; otherwise files already
- * in data/nsmc with the right checksum are kept and the others downloaded. Throws NsmcUnavailableError
- * with a message that says what to do.
+ * Makes NSMC available and verified: a local copy (NSMC_DIR) is checked, then copied into data/nsmc (files already
+ * there with the right checksum are kept), so the labs find it without the variable; otherwise files already in
+ * data/nsmc with the right checksum are kept and the others downloaded. Throws NsmcUnavailableError with a message
+ * that says what to do.
  */
 export async function fetchNsmc(options: FetchNsmcOptions = {}): Promise<NsmcLocation> {
   const localDir = options.localDir ?? process.env.NSMC_DIR;
   const emit = options.onEvent ?? (() => {});
   if (localDir) {
-    const dir = resolve(localDir);
+    const dir = resolveKnobPath(localDir);
     for (const { name, sha256 } of NSMC_FILES) {
       const file = join(dir, name);
       const { verdict, actual } = await verifyChecksum(file, sha256);
       if (verdict === "missing") {
         throw new NsmcUnavailableError(
-          `NSMC_DIR=${localDir}: ${name} is missing there. Point NSMC_DIR at a folder with ${TRAIN} and ${TEST}, or unset it to download into data/nsmc.`,
+          `NSMC_DIR=${localDir}: ${name} is missing there${isAbsolute(localDir) ? "" : ` (${dir})`}. Point NSMC_DIR at a folder with ${TRAIN} and ${TEST}, or unset it to download into data/nsmc.`,
         );
       }
       if (verdict === "mismatch") {
@@ -147,7 +254,21 @@ export async function fetchNsmc(options: FetchNsmcOptions = {}): Promise<NsmcLoc
       }
       emit({ kind: "verified-local", file });
     }
-    return { dir, train: join(dir, TRAIN), test: join(dir, TEST), source: "NSMC_DIR" };
+    const target = dataFolders(options.root ?? workshopRoot()).nsmc;
+    if (options.copyLocal === false || resolve(target) === resolve(dir)) {
+      return { dir, train: join(dir, TRAIN), test: join(dir, TEST), source: "NSMC_DIR" };
+    }
+    mkdirSync(target, { recursive: true });
+    for (const { name, sha256 } of NSMC_FILES) {
+      const file = join(target, name);
+      if ((await verifyChecksum(file, sha256)).verdict === "ok") {
+        emit({ kind: "present", file });
+        continue;
+      }
+      copyAtomically(join(dir, name), file);
+      emit({ kind: "copied", from: join(dir, name), file });
+    }
+    return { dir: target, train: join(target, TRAIN), test: join(target, TEST), source: "data/nsmc" };
   }
 
   const dir = dataFolders(options.root ?? workshopRoot()).nsmc;

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { projectRoot } from "../project";
 
 /** The root data paths hang off: the project, or `WORKSHOP_ROOT` (tests point it at a temporary workshop). */
@@ -51,4 +51,10 @@ export function preparedDataPaths(root: string = workshopRoot()): PreparedDataPa
     test: join(dir, "test.tsv"),
     testJsonl: join(dir, "test.jsonl"),
   };
+}
+
+/** `file` relative to the project when it is inside it (what messages and tables show), else as given. */
+export function displayPath(file: string, root: string = workshopRoot()): string {
+  const inside = relative(root, file);
+  return inside && !inside.startsWith("..") && !isAbsolute(inside) ? inside : file;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { DatasetError } from "./errors";
 
 /**
@@ -12,11 +13,7 @@ export function readUtf8Text(file: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT")
-      throw new DatasetError(
-        file,
-        "file not found",
-        "Check the path (relative paths start at the notebook's folder).",
-      );
+      throw new DatasetError(file, "file not found", `Check the path (looked at ${resolve(file)}).`);
     if (code === "EISDIR")
       throw new DatasetError(file, "is a folder, not a file", "Name the data file inside it.");
     throw error;

@@ -3,6 +3,7 @@ import { ensureLocalCredentials, type LocalCredentials } from "../common/local-c
 import { adminRoute } from "./admin";
 import { consoleRoute } from "./console/route";
 import { Gate } from "./protocol/gate";
+import { readInput } from "./protocol/model";
 import { MODELS } from "./protocol/models";
 import { restJsonService } from "./protocol/rest-json";
 import {
@@ -67,7 +68,13 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       : undefined,
     secretAccessKey: credentials.secretAccessKey,
   });
-  const sagemaker = new SageMakerService(context);
+  const lambda = new LambdaService(context);
+  // Pipelines' steps call Lambda in-process and have their evaluated arguments read as the front end reads requests.
+  const sagemaker = new SageMakerService(context, {
+    lambda,
+    checkRequest: (operation, input) =>
+      readInput(MODELS.sagemaker, operation, input, { validationCode: "ValidationException" }),
+  });
   // Scales SageMaker variants through SageMaker's typed API, on alarms of the local CloudWatch.
   const autoscaling = new AutoScalingService(context, sagemaker.hosting.endpoints);
   const runtime = restJsonService({
@@ -84,7 +91,6 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     queryCompatible: { missingCode: "MissingRequiredParameterException" },
     serviceName: "Local CloudWatch",
   };
-  const lambda = new LambdaService(context);
   const lambdaService = restJsonService({
     model: MODELS.lambda,
     operations: lambdaOperations(lambda),

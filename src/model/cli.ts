@@ -71,7 +71,10 @@ function required(args: ParsedArgs, name: string): string {
 }
 
 function columns(args: ParsedArgs): DataColumns {
-  const c: DataColumns = {};
+  // Errors about columns name this CLI's flags, not loadDataset's options.
+  const c: DataColumns = {
+    optionNames: { textColumn: "--text-column <name>", labelColumn: "--label-column <name>", format: "" },
+  };
   const text = args.flags.get("text-column");
   const label = args.flags.get("label-column");
   if (text) c.textColumn = text;

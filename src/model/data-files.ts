@@ -1,7 +1,8 @@
 /** A training source given as one file or a folder of them (a SageMaker channel is a folder). */
 import { readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import { loadDataset } from "../data/load";
+import { resolveKnobPath, whereLooked } from "../common/knob-path";
+import { type LoadDatasetOptions, loadDataset } from "../data/load";
 import type { LabelledTexts } from "./types";
 
 export const DATA_EXTENSIONS = [".tsv", ".csv", ".jsonl", ".ndjson", ".txt"];
@@ -9,15 +10,20 @@ export const DATA_EXTENSIONS = [".tsv", ".csv", ".jsonl", ".ndjson", ".txt"];
 export interface DataColumns {
   textColumn?: string;
   labelColumn?: string;
+  /** How the caller's user names the column choices (a CLI's flags), for error messages. */
+  optionNames?: LoadDatasetOptions["optionNames"];
 }
 
 /** Files the path stands for: itself, or the data files directly inside the folder, by name. */
-export function dataFilesIn(path: string): string[] {
+export function dataFilesIn(given: string): string[] {
+  const path = resolveKnobPath(given);
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(path);
   } catch {
-    throw new Error(`Data path ${path} does not exist. Pass a TSV/CSV/JSONL file or a folder holding them.`);
+    throw new Error(
+      `Data path ${given} does not exist (${whereLooked(given)}). Pass a TSV/CSV/JSONL file or a folder holding them.`,
+    );
   }
   if (!stat.isDirectory()) return [path];
   const files = readdirSync(path)
@@ -42,9 +48,10 @@ export function readLabelledTexts(
   const texts: string[] = [];
   const labels: string[] = [];
   for (const file of files) {
-    const options: { textColumn?: string; labelColumn?: string } = {};
+    const options: LoadDatasetOptions = {};
     if (columns.textColumn) options.textColumn = columns.textColumn;
     if (columns.labelColumn) options.labelColumn = columns.labelColumn;
+    if (columns.optionNames) options.optionNames = columns.optionNames;
     const data = loadDataset(file, options);
     for (let i = 0; i < data.texts.length; i++) {
       texts.push(data.texts[i] as string);

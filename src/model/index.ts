@@ -4,6 +4,8 @@ import type { TextClassifier } from "./types";
 
 export { CONFIG_FILE, ModelLoadError, WEIGHTS_FILE } from "./artifact";
 export { ARCHITECTURE as MODEL_ARCHITECTURE, FORMAT_VERSION as MODEL_FORMAT_VERSION } from "./classifier";
+export type { EpochVerdict } from "./early-stopping";
+export { earlyStoppingVerdicts } from "./early-stopping";
 export type {
   ClassMetrics,
   EvaluateOptions,

@@ -7,35 +7,54 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
 }
 
-/** Heatmap of counts, gold on the y axis and prediction on the x axis, each cell labelled with its count and row share. */
+/**
+ * Heatmap with gold on the y axis and prediction on the x axis. Colour is each cell's share of its gold row (the
+ * recall of that cell), on a fixed 0–100% scale, so the diagonal (correct predictions) is dark and the errors are
+ * light whatever the class sizes; every cell is labelled with its count and row share. (Plotly's "Blues" runs from
+ * dark to light, which painted the errors darkest: this scale is written out instead.)
+ */
 export function confusionMatrixFigure(
   report: Pick<EvaluationReport, "confusion">,
   title = "Confusion matrix",
 ): PlotlyFigure {
   const { labels, matrix } = report.confusion;
-  const text = matrix.map((row) => {
+  const shares = matrix.map((row) => {
     const total = row.reduce((a, b) => a + b, 0);
-    return row.map((v) => `${v}<br>${total === 0 ? "0.0" : ((100 * v) / total).toFixed(1)}%`);
+    return row.map((v) => (total === 0 ? 0 : (100 * v) / total));
   });
+  const text = matrix.map((row, i) =>
+    row.map((v, j) => `${v.toLocaleString("en-US")}<br>${(shares[i]?.[j] ?? 0).toFixed(1)}%`),
+  );
+  const side = Math.max(460, 90 * labels.length + 200);
   return {
     data: [
       {
         type: "heatmap",
-        z: matrix,
+        z: shares,
+        zmin: 0,
+        zmax: 100,
         x: labels,
         y: labels,
         text,
         texttemplate: "%{text}",
-        colorscale: "Blues",
-        hovertemplate: "gold %{y}, predicted %{x}: %{z}<extra></extra>",
+        customdata: matrix,
+        colorscale: [
+          [0, "#f7fbff"],
+          [0.25, "#c6dbef"],
+          [0.5, "#6baed6"],
+          [0.75, "#2171b5"],
+          [1, "#08306b"],
+        ],
+        colorbar: { title: { text: "% of gold row" }, ticksuffix: "%" },
+        hovertemplate: "gold %{y}, predicted %{x}: %{customdata} (%{z:.1f}% of the row)<extra></extra>",
       },
     ],
     layout: {
       title: { text: title },
-      xaxis: { title: { text: "predicted" }, type: "category" },
+      xaxis: { title: { text: "predicted" }, type: "category", side: "bottom" },
       yaxis: { title: { text: "gold" }, type: "category", autorange: "reversed" },
-      width: 520,
-      height: 460,
+      width: side + 60,
+      height: side,
     },
   };
 }

@@ -96,6 +96,11 @@ export async function runSageMakerTraining(argv: string[], env: NodeJS.ProcessEn
     const columns = {
       ...(entry.textcolumn ? { textColumn: entry.textcolumn } : {}),
       ...(entry.labelcolumn ? { labelColumn: entry.labelcolumn } : {}),
+      optionNames: {
+        textColumn: "the text_column hyperparameter",
+        labelColumn: "the label_column hyperparameter",
+        format: "",
+      },
     };
     const all = readLabelledTexts(trainPath, columns);
     log(`train channel: ${all.texts.length} rows from ${all.files.length} file(s)`);

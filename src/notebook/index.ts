@@ -15,13 +15,17 @@ export { type ProgressBar, progressBar } from "./progress";
 export {
   buildReadiness,
   dataReadiness,
+  fontReadiness,
   installedPackageVersion,
   kernelReadiness,
   modeReadiness,
   nodeReadiness,
+  nsmcChecksumReadiness,
   packageReadiness,
+  RECOMMENDED_NODE_MAJORS,
   type ReadinessCheck,
   WORKSHOP_PACKAGES,
   workshopReadiness,
 } from "./readiness";
+export { type CleanupOnShutdownOptions, cleanupOnShutdown, inTslabKernel } from "./shutdown-cleanup";
 export { type ShowTableOptions, showTable } from "./table";

@@ -10,11 +10,12 @@
 import path from "node:path";
 import { createConverter } from "tslab/dist/converter";
 import { type ConverterSet, createExecutor } from "tslab/dist/executor";
+import { dataUses } from "../data/usage";
 import { asyncCellError, cellErrorFromReports } from "./error-text";
 import type { DisplayContent } from "./kernel-bridge";
 import { installDisplayChannel } from "./kernel-bridge";
 import type { CellError, ChildMessage } from "./lab-protocol";
-import { cellSource, type NotebookOutput, readNotebook } from "./nbformat";
+import { cellSource, isCleanupCell, type NotebookOutput, readNotebook } from "./nbformat";
 
 /** The real stderr, for failures of the runner itself (the parent reads it when the child dies). */
 const realStderrWrite = process.stderr.write.bind(process.stderr);
@@ -123,14 +124,19 @@ async function main(): Promise<void> {
   };
 
   let executionCount = 0;
-  for (const [index, cell] of notebook.cells.entries()) {
-    const source = cellSource(cell);
-    if (cell.cell_type !== "code" || source.trim() === "") continue;
+  let usesSent = "[]";
+  /** Runs one cell; resolves with its error, or undefined when it succeeded. */
+  const runCell = async (
+    index: number,
+    source: string,
+    start: ChildMessage,
+  ): Promise<CellError | undefined> => {
     current = index;
     counts[index] = ++executionCount;
     dirty.add(index);
     reports = [];
-    await send({ type: "cell-start", cell: index });
+    asyncError = undefined;
+    await send(start);
     const ok = await executor.execute(source);
     // A rejection scheduled by the cell surfaces after its promise settles: give it one turn of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
@@ -144,12 +150,38 @@ async function main(): Promise<void> {
       });
     }
     await flush();
-    if (failure) {
-      await send({ type: "cell-end", cell: index, ok: false, error: failure });
-      executor.close();
-      return;
+    // The runner's summary says which data each notebook used (NSMC, the sample set, a user's file).
+    const uses = JSON.stringify(dataUses());
+    if (uses !== usesSent) {
+      usesSent = uses;
+      await send({ type: "data-used", uses: dataUses() });
     }
-    await send({ type: "cell-end", cell: index, ok: true });
+    return failure;
+  };
+
+  const cells = notebook.cells.map((cell, index) => ({ cell, index, source: cellSource(cell) }));
+  for (const { cell, index, source } of cells) {
+    if (cell.cell_type !== "code" || source.trim() === "") continue;
+    const failure = await runCell(index, source, { type: "cell-start", cell: index });
+    if (!failure) {
+      await send({ type: "cell-end", cell: index, ok: true });
+      continue;
+    }
+    await send({ type: "cell-end", cell: index, ok: false, error: failure });
+    // What the notebook created must not outlive the failure: its cleanup cells still run, in order.
+    for (const later of cells.slice(index + 1)) {
+      if (later.cell.cell_type !== "code" || later.source.trim() === "" || !isCleanupCell(later.cell))
+        continue;
+      const error = await runCell(later.index, later.source, { type: "cleanup-start", cell: later.index });
+      await send(
+        error
+          ? { type: "cleanup-end", cell: later.index, ok: false, error }
+          : { type: "cleanup-end", cell: later.index, ok: true },
+      );
+    }
+    await send({ type: "cleanup-done" });
+    executor.close();
+    return;
   }
   await flush();
   await send({ type: "finished" });

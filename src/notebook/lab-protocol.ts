@@ -1,4 +1,5 @@
 /** Messages the notebook child process sends to the runner over the IPC channel. */
+import type { DataUse } from "../data/usage";
 import type { NotebookOutput } from "./nbformat";
 
 export interface CellError {
@@ -14,4 +15,12 @@ export type ChildMessage =
   | { type: "outputs"; cell: number; outputs: NotebookOutput[]; executionCount: number | null }
   | { type: "cell-end"; cell: number; ok: true }
   | { type: "cell-end"; cell: number; ok: false; error: CellError }
-  | { type: "finished" };
+  | { type: "finished" }
+  /** After a failure: a cell tagged "cleanup" starts or ends (its outputs come as "outputs" messages). */
+  | { type: "cleanup-start"; cell: number }
+  | { type: "cleanup-end"; cell: number; ok: true }
+  | { type: "cleanup-end"; cell: number; ok: false; error: CellError }
+  /** After a failure: every cleanup cell has run. */
+  | { type: "cleanup-done" }
+  /** The data the notebook has used so far (see src/data/usage.ts). */
+  | { type: "data-used"; uses: DataUse[] };

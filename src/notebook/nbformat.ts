@@ -35,6 +35,12 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
+/** Cells tagged "cleanup" (metadata.tags) delete what the notebook created; the runner runs them after a failure too. */
+export function isCleanupCell(cell: NotebookCell): boolean {
+  const tags = cell.metadata?.tags;
+  return Array.isArray(tags) && tags.includes("cleanup");
+}
+
 export function readNotebook(file: string): Notebook {
   let parsed: unknown;
   try {

@@ -6,10 +6,19 @@
 import { fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { DataUse } from "../data/usage";
 import { projectRoot } from "../project";
 import type { ChildMessage } from "./lab-protocol";
-import { cellSource, type Notebook, type NotebookOutput, readNotebook, splitLines } from "./nbformat";
+import {
+  cellSource,
+  isCleanupCell,
+  type Notebook,
+  type NotebookOutput,
+  readNotebook,
+  splitLines,
+} from "./nbformat";
 import { labParam } from "./params";
+import { labIdOf, type SweepOutcome, sweepLab } from "./sweep";
 
 export interface RunNotebookOptions {
   /** Where to write the executed copy; omitted: not written. */
@@ -18,6 +27,27 @@ export interface RunNotebookOptions {
   cellTimeoutMs?: number;
   /** Environment of the notebook process (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * After a failure, run the workshop sweep for the lab named by the notebook's number ("4.1_..." → lab 4.1),
+   * in the notebook's environment (default true; unnumbered notebooks have no lab to sweep).
+   */
+  sweep?: boolean;
+}
+
+/** One cell tagged "cleanup", as it went after a failure. */
+export interface CleanupCellRun {
+  /** 1-based, as CellFailure.cell. */
+  cell: number;
+  status: "ok" | "failed" | "timeout" | "not run";
+  error?: string;
+}
+
+/** What the runner did so that a failed notebook leaves nothing running. */
+export interface AfterFailure {
+  /** The notebook's cells tagged "cleanup" after the failing cell, in order. */
+  cleanupCells: CleanupCellRun[];
+  /** The workshop sweep for the notebook's lab; absent for an unnumbered notebook or with `sweep: false`. */
+  sweep?: SweepOutcome;
 }
 
 export interface CellFailure {
@@ -39,7 +69,13 @@ export interface NotebookRunResult {
   /** Code cells that ran (including a failing one). */
   cellsRun: number;
   outputPath?: string;
+  /** Size of the executed copy in bytes. */
+  outputBytes?: number;
   failure?: CellFailure;
+  /** Set when the notebook failed: its cleanup cells and the lab's sweep. */
+  afterFailure?: AfterFailure;
+  /** The data the notebook used, as its loaders recorded it. */
+  dataUses: DataUse[];
 }
 
 const SOURCE_LINES_SHOWN = 4;
@@ -119,7 +155,12 @@ export async function runNotebook(
     };
   };
 
-  return new Promise((resolve) => {
+  const cleanupRuns = new Map<number, CleanupCellRun>();
+  let cleanupDone = false;
+  let currentCleanup: number | undefined;
+  let uses: DataUse[] = [];
+
+  await new Promise<void>((resolveExit) => {
     const child = fork(script, [notebookPath], {
       cwd: path.dirname(notebookPath),
       env: options.env ?? process.env,
@@ -130,6 +171,14 @@ export async function runNotebook(
       if (timer) clearTimeout(timer);
       timer = undefined;
     };
+    const limit = (onTimeout: () => void) => {
+      clearTimer();
+      timer = setTimeout(() => {
+        onTimeout();
+        child.kill("SIGKILL");
+      }, timeoutMs);
+    };
+    const tooLong = `the cell ran longer than ${timeoutMs / 1000} s and was stopped. Raise LABS_CELL_TIMEOUT_S (seconds) if it is expected to take longer.`;
     child.stderr?.on("data", (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4000);
     });
@@ -141,16 +190,7 @@ export async function runNotebook(
         case "cell-start":
           currentCell = message.cell;
           cellsRun++;
-          clearTimer();
-          timer = setTimeout(() => {
-            fail(
-              message.cell,
-              "timeout",
-              `the cell ran longer than ${timeoutMs / 1000} s and was stopped. ` +
-                "Raise LABS_CELL_TIMEOUT_S (seconds) if it is expected to take longer.",
-            );
-            child.kill("SIGKILL");
-          }, timeoutMs);
+          limit(() => fail(message.cell, "timeout", tooLong));
           break;
         case "outputs":
           outputs.set(message.cell, message.outputs);
@@ -159,6 +199,29 @@ export async function runNotebook(
         case "cell-end":
           clearTimer();
           if (!message.ok) fail(message.cell, "error", message.error.text);
+          break;
+        case "cleanup-start":
+          currentCleanup = message.cell;
+          cellsRun++;
+          limit(() =>
+            cleanupRuns.set(message.cell, { cell: message.cell + 1, status: "timeout", error: tooLong }),
+          );
+          break;
+        case "cleanup-end":
+          clearTimer();
+          currentCleanup = undefined;
+          cleanupRuns.set(
+            message.cell,
+            message.ok
+              ? { cell: message.cell + 1, status: "ok" }
+              : { cell: message.cell + 1, status: "failed", error: message.error.text },
+          );
+          break;
+        case "cleanup-done":
+          cleanupDone = true;
+          break;
+        case "data-used":
+          uses = message.uses;
           break;
         case "finished":
           finished = true;
@@ -182,20 +245,60 @@ export async function runNotebook(
         const cell = failure.cell - 1;
         outputs.set(cell, [...(outputs.get(cell) ?? []), errorOutput(failure)]);
       }
-      let outputPath: string | undefined;
-      if (options.outputPath) {
-        outputPath = path.resolve(options.outputPath);
-        mkdirSync(path.dirname(outputPath), { recursive: true });
-        writeFileSync(outputPath, `${JSON.stringify(executedCopy(notebook, outputs, counts), null, 1)}\n`);
+      if (currentCleanup !== undefined && !cleanupRuns.has(currentCleanup)) {
+        cleanupRuns.set(currentCleanup, {
+          cell: currentCleanup + 1,
+          status: "failed",
+          error: `the notebook process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} during this cell.`,
+        });
       }
-      resolve({
-        notebook: notebookPath,
-        status: failure ? "failed" : "ok",
-        seconds: (Date.now() - started) / 1000,
-        cellsRun,
-        ...(outputPath ? { outputPath } : {}),
-        ...(failure ? { failure } : {}),
-      });
+      resolveExit();
     });
   });
+
+  let afterFailure: AfterFailure | undefined;
+  if (failure) {
+    // Cleanup cells after the failing one: those the process ran, and those it could not (it was stopped).
+    const cleanupCells: CleanupCellRun[] = notebook.cells
+      .map((cell, index) => ({ cell, index }))
+      .filter(
+        ({ cell, index }) =>
+          index > (failure as CellFailure).cell - 1 &&
+          cell.cell_type === "code" &&
+          cellSource(cell).trim() !== "" &&
+          isCleanupCell(cell),
+      )
+      .map(
+        ({ index }) =>
+          cleanupRuns.get(index) ?? {
+            cell: index + 1,
+            status: "not run",
+            error: cleanupDone ? undefined : "the notebook process was stopped before it could run this cell",
+          },
+      );
+    afterFailure = { cleanupCells };
+    const lab = labIdOf(notebookPath);
+    if (lab && options.sweep !== false) afterFailure.sweep = await sweepLab(lab, options.env ?? process.env);
+  }
+
+  let outputPath: string | undefined;
+  let outputBytes: number | undefined;
+  if (options.outputPath) {
+    outputPath = path.resolve(options.outputPath);
+    mkdirSync(path.dirname(outputPath), { recursive: true });
+    const text = `${JSON.stringify(executedCopy(notebook, outputs, counts), null, 1)}\n`;
+    writeFileSync(outputPath, text);
+    outputBytes = Buffer.byteLength(text);
+  }
+  return {
+    notebook: notebookPath,
+    status: failure ? "failed" : "ok",
+    seconds: (Date.now() - started) / 1000,
+    cellsRun,
+    ...(outputPath ? { outputPath } : {}),
+    ...(outputBytes !== undefined ? { outputBytes } : {}),
+    ...(failure ? { failure } : {}),
+    ...(afterFailure ? { afterFailure } : {}),
+    dataUses: uses,
+  };
 }

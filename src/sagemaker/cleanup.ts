@@ -1,3 +1,4 @@
+import { DeleteAlarmsCommand, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import { GetFunctionCommand, paginateListFunctions } from "@aws-sdk/client-lambda";
 import {
   DeleteEndpointCommand,
@@ -19,7 +20,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { deleteLambda } from "./lambda";
 import { endpointWaitConfig } from "./model";
-import { LAB_TAG_KEY, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
+import { LAB_TAG_KEY, labResourcePrefix, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
 import type { WorkshopSession } from "./session";
 
 /** Describe/Delete of something already gone answers ValidationException "Could not find ...": not a failure here. */
@@ -63,6 +64,8 @@ export interface DeletedResources {
   stoppedTrainingJobs: string[];
   stoppedTransformJobs: string[];
   lambdaFunctions: string[];
+  /** CloudWatch alarms (deployment guardrails) whose names start with the lab's prefix. */
+  alarms: string[];
 }
 
 const empty = (): DeletedResources => ({
@@ -72,12 +75,18 @@ const empty = (): DeletedResources => ({
   stoppedTrainingJobs: [],
   stoppedTransformJobs: [],
   lambdaFunctions: [],
+  alarms: [],
 });
 
-/** Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped. */
+/**
+ * Deletes an endpoint, then its endpoint config and the models the config named. Missing pieces are skipped.
+ * `wait: false` sends the deletions without waiting for the endpoint to be gone (a kernel that is shutting down
+ * has seconds, not minutes).
+ */
 export async function deleteEndpointResources(
   session: WorkshopSession,
   endpointName: string,
+  options: { wait?: boolean } = {},
 ): Promise<DeletedResources> {
   const deleted = empty();
   const endpoint = await ignoreGone(
@@ -86,7 +95,7 @@ export async function deleteEndpointResources(
   if (!endpoint) return deleted;
   const configName = endpoint.EndpointConfigName;
   await ignoreGone(session.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
-  await waitUntilEndpointGone(session, endpointName);
+  if (options.wait !== false) await waitUntilEndpointGone(session, endpointName);
   deleted.endpoints.push(endpointName);
   if (!configName) return deleted;
   const config = await ignoreGone(
@@ -132,18 +141,44 @@ async function listAll<P>(
   return items;
 }
 
+const KIND_NAMES: Record<keyof DeletedResources, [string, string]> = {
+  endpoints: ["endpoint", "endpoints"],
+  endpointConfigs: ["endpoint config", "endpoint configs"],
+  models: ["model", "models"],
+  stoppedTrainingJobs: ["stopped training job", "stopped training jobs"],
+  stoppedTransformJobs: ["stopped transform job", "stopped transform jobs"],
+  lambdaFunctions: ["Lambda function", "Lambda functions"],
+  alarms: ["CloudWatch alarm", "CloudWatch alarms"],
+};
+
+/** "1 endpoint (ko-4-1-...), 1 endpoint config (...), 1 model (...)"; "nothing" when the lists are empty. */
+export function describeDeleted(deleted: DeletedResources, options: { names?: boolean } = {}): string {
+  const parts = (Object.keys(KIND_NAMES) as (keyof DeletedResources)[])
+    .filter((kind) => deleted[kind].length > 0)
+    .map((kind) => {
+      const list = deleted[kind];
+      const [one, many] = KIND_NAMES[kind];
+      const names = options.names === false ? "" : ` (${list.join(", ")})`;
+      return `${list.length} ${list.length === 1 ? one : many}${names}`;
+    });
+  return parts.length === 0 ? "nothing" : parts.join(", ");
+}
+
 export interface CleanupOptions {
   /** Only what this lab created (its `ko-sagemaker:lab` tag); default: everything the workshop tagged. */
   lab?: string;
   /** Print what was deleted (default true). */
   verbose?: boolean;
+  /** Wait until each endpoint is gone before deleting its config (default true). */
+  wait?: boolean;
 }
 
 /**
  * Deletes everything the workshop created that still costs or occupies something: endpoints (then their
- * configs and models), leftover endpoint configs and models, Lambda functions, and stops running training and
- * transform jobs.
- * Only resources carrying the workshop tag are touched, so other work in the account is safe.
+ * configs and models), leftover endpoint configs and models, Lambda functions, CloudWatch alarms, and stops running
+ * training and transform jobs.
+ * Only resources carrying the workshop tag are touched (alarms: the workshop's name prefix, see
+ * `deleteWorkshopAlarms`), so other work in the account is safe.
  * S3 objects (artifacts later labs reuse) are left in place.
  */
 export async function cleanupWorkshopResources(
@@ -170,7 +205,7 @@ export async function cleanupWorkshopResources(
   );
   for (const endpoint of endpoints) {
     if (!(await ours(endpoint.arn))) continue;
-    const result = await deleteEndpointResources(session, endpoint.name);
+    const result = await deleteEndpointResources(session, endpoint.name, { wait: options.wait !== false });
     deleted.endpoints.push(...result.endpoints);
     deleted.endpointConfigs.push(...result.endpointConfigs);
     deleted.models.push(...result.models);
@@ -231,13 +266,51 @@ export async function cleanupWorkshopResources(
     if (await deleteLambda(session, fn.name)) deleted.lambdaFunctions.push(fn.name);
   }
 
+  deleted.alarms.push(...(await deleteWorkshopAlarms(session, options.lab)));
+
   if (options.verbose !== false) {
     const total = Object.values(deleted).reduce((sum, list) => sum + list.length, 0);
     console.log(
       total === 0
         ? `정리 완료: 남은 워크숍 리소스가 없습니다${options.lab ? ` (lab ${options.lab})` : ""}. Nothing left to clean up.`
-        : `정리 완료 (cleanup): ${JSON.stringify(deleted)}`,
+        : `정리 완료 (cleanup): ${describeDeleted(deleted)}`,
     );
   }
   return deleted;
+}
+
+/**
+ * Deletes the CloudWatch alarms a lab made (all the workshop's without `lab`): those whose names start with
+ * `labResourcePrefix(lab)` followed by a hyphen. Alarms are found by name because local CloudWatch keeps their tags
+ * but does not list them (ListTagsForResource); the labs name their alarms after their endpoints, which carry the
+ * prefix. Returns the names deleted.
+ */
+export async function deleteWorkshopAlarms(session: WorkshopSession, lab?: string): Promise<string[]> {
+  const prefix = `${labResourcePrefix(lab)}-`;
+  const names: string[] = [];
+  try {
+    for await (const page of paginateDescribeAlarms(
+      { client: session.cloudwatch },
+      { AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm"] },
+    )) {
+      for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
+    }
+  } catch (error) {
+    if (isUnsupported(error)) return [];
+    // Labs without alarms must not fail their cleanup for want of a CloudWatch permission.
+    if (/AccessDenied/.test((error as Error).name)) {
+      console.warn(
+        `CloudWatch alarms were not checked (${(error as Error).name}): ${(error as Error).message}`,
+      );
+      return [];
+    }
+    throw error;
+  }
+  // DeleteAlarms takes at most 100 names.
+  for (let start = 0; start < names.length; start += 100) {
+    await ignoreGone(
+      session.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(start, start + 100) })),
+    );
+  }
+  return names;
 }

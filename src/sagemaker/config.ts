@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { resolveKnobPath } from "../common/knob-path";
 import { workshopRoot } from "../data/paths";
 
 /** Where the SDK clients point: our local SageMaker on 127.0.0.1, or the real AWS services. */
@@ -80,10 +81,12 @@ function parseMode(value: string, source: string): WorkshopMode {
  * Local mode ignores the region and role: the session takes them from the local SageMaker it attaches to.
  */
 export function loadWorkshopConfig(env: NodeJS.ProcessEnv = process.env): WorkshopConfig {
-  const configFile = env.SM_CONFIG_FILE || defaultConfigFile();
+  const configFile = env.SM_CONFIG_FILE ? resolveKnobPath(env.SM_CONFIG_FILE, env) : defaultConfigFile();
   const explicitFile = Boolean(env.SM_CONFIG_FILE);
   if (explicitFile && !existsSync(configFile)) {
-    throw new WorkshopConfigError(`SM_CONFIG_FILE points at ${configFile}, which does not exist.`);
+    throw new WorkshopConfigError(
+      `SM_CONFIG_FILE=${env.SM_CONFIG_FILE} names ${configFile}, which does not exist (relative paths start at the project root).`,
+    );
   }
   const file = existsSync(configFile) ? readConfigFile(configFile) : {};
   const fileNote = existsSync(configFile) ? configFile : undefined;

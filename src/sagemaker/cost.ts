@@ -1,3 +1,4 @@
+import { withParticle } from "../common/josa";
 import type { WorkshopConfig } from "./config";
 
 /**
@@ -35,6 +36,25 @@ export interface CostItem {
   hours?: number;
 }
 
+/** Korean names of the things labs create, for the Korean half of a notice; others are shown as given. */
+const KOREAN_NAMES: [RegExp, (match: RegExpMatchArray) => string][] = [
+  [/^training job$/, () => "학습 작업"],
+  [/^real-time endpoint$/, () => "실시간 엔드포인트"],
+  [/^asynchronous endpoint$/, () => "비동기 엔드포인트"],
+  [/^serverless endpoint$/, () => "서버리스 엔드포인트"],
+  [/^Hub model endpoint$/, () => "Hub 모델 엔드포인트"],
+  [/^(\d+) batch transform jobs?\b.*$/, (m) => `배치 변환 작업 ${m[1]}개`],
+  [/^Lambda function$/, () => "Lambda 함수"],
+];
+
+function koreanName(what: string): string {
+  for (const [pattern, name] of KOREAN_NAMES) {
+    const match = what.match(pattern);
+    if (match) return name(match);
+  }
+  return what;
+}
+
 const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 
 /**
@@ -43,7 +63,8 @@ const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
  */
 export function costNotice(config: WorkshopConfig, items: CostItem[]): string {
   if (config.mode === "local") {
-    return `로컬 모드: ${items.map((item) => item.what).join(", ")}은(는) 이 컴퓨터에서 실행되며 비용이 들지 않습니다. (local mode: free)`;
+    const what = items.map((item) => koreanName(item.what)).join(", ");
+    return `로컬 모드: ${withParticle(what, "은/는")} 이 컴퓨터에서 실행되며 비용이 들지 않습니다. (local mode: runs on this machine, free)`;
   }
   const lines = items.map((item) => {
     const count = item.instanceCount ?? 1;

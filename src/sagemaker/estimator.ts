@@ -274,16 +274,25 @@ export async function waitForTrainingJob(
       statusHistory.push(change);
       onStatus(change);
     };
-    // A new phase is announced before its log lines; the end only after the last lines, which can land
-    // after the status flips (hence the second pass), so the transcript reads in the order things happened.
-    if (!terminal) report();
-    for (let pass = terminal ? 2 : 1; pass > 0; pass--) {
-      for (const line of (await follower?.poll()) ?? []) {
-        logs.push(line);
-        onLog(line);
-      }
+    // The transcript reads in the order things happened: lines logged before the latest transition began come
+    // before its announcement (the last epoch's line before "Uploading"), the new phase's lines after it, and the
+    // end only after the last lines, which can land after the status flips (hence the second pass).
+    const lines: LogLine[] = [];
+    for (let pass = terminal ? 2 : 1; pass > 0; pass--) lines.push(...((await follower?.poll()) ?? []));
+    const emit = (line: LogLine) => {
+      logs.push(line);
+      onLog(line);
+    };
+    if (terminal) {
+      lines.forEach(emit);
+      report();
+    } else {
+      const transitions = description.SecondaryStatusTransitions ?? [];
+      const changedAt = transitions[transitions.length - 1]?.StartTime?.getTime() ?? Number.NEGATIVE_INFINITY;
+      for (const line of lines) if (line.timestamp < changedAt) emit(line);
+      report();
+      for (const line of lines) if (line.timestamp >= changedAt) emit(line);
     }
-    if (terminal) report();
     if (terminal) {
       const result: TrainingResult = {
         jobName,

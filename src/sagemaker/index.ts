@@ -7,6 +7,7 @@ export * from "./cost";
 export * from "./endpoint-metrics";
 export * from "./estimator";
 export * from "./image-uris";
+export * from "./jumpstart";
 export * from "./lambda";
 export {
   ensureLocalSageMaker,
@@ -21,7 +22,11 @@ export * from "./multi-data-model";
 export * from "./naming";
 export * from "./pipeline-model";
 export * from "./predictor";
+export * from "./processor";
+export * from "./registry";
+export * from "./request-preview";
 export * from "./s3";
 export * from "./serializers";
 export * from "./session";
 export * from "./transformer";
+export * from "./workflow";

@@ -21,7 +21,7 @@ import * as tar from "tar";
 import { AsyncPredictor } from "./async-predictor";
 import { assertCostConsent } from "./cost";
 import { huggingFaceImageUri } from "./image-uris";
-import { assertSageMakerName, uniqueName, workshopTags } from "./naming";
+import { assertSageMakerName, labResourcePrefix, uniqueName, workshopTags } from "./naming";
 import { Predictor, type PredictorOptions } from "./predictor";
 import { downloadFile, parseS3Uri, s3Uri, uploadFile } from "./s3";
 import type { WorkshopSession } from "./session";
@@ -403,7 +403,7 @@ function baseName(options: ModelOptions): string {
   return hub
     ? (hub.split("/").pop() ?? "hf-model")
     : options.lab
-      ? `ko-sagemaker-${options.lab.replace(/\./g, "-")}`
+      ? labResourcePrefix(options.lab)
       : "ko-sagemaker-model";
 }
 

@@ -11,6 +11,14 @@ export function workshopTags(lab?: string, extra: Tag[] = []): Tag[] {
   return [...tags, ...extra.filter((tag) => tag.Key !== WORKSHOP_TAG_KEY && tag.Key !== LAB_TAG_KEY)];
 }
 
+/**
+ * What the names of a lab's generated resources start with (`ko-sagemaker-5-2`; `ko-sagemaker` for no lab). CloudWatch
+ * alarms carry tags but local CloudWatch does not list them, so the cleanup sweep finds a lab's alarms by this prefix.
+ */
+export function labResourcePrefix(lab?: string): string {
+  return lab ? `ko-sagemaker-${lab.replace(/[^a-zA-Z0-9]+/g, "-")}` : "ko-sagemaker";
+}
+
 /** SageMaker names: 1-63 characters, letters, digits and inner hyphens. */
 const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 

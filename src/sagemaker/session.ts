@@ -83,13 +83,15 @@ export async function createSession(options: CreateSessionOptions = {}): Promise
   if (config.mode === "local") {
     const stateDir = options.localStateDir === undefined ? {} : { stateDir: options.localStateDir };
     const port = config.localPort === undefined ? {} : { port: config.localPort };
-    const { url, health, credentials } = options.localUrl
+    const { url, health, credentials, started } = options.localUrl
       ? {
           url: options.localUrl,
           health: await localSageMakerHealth(options.localUrl),
           credentials: localCredentials(stateDir),
+          started: false,
         }
       : await ensureLocalSageMaker({ ...stateDir, ...port });
+    if (started) console.log(startedNotice(url, options.localStateDir));
     if (!health)
       throw new Error(`Local SageMaker does not answer at ${url}: start it with \`npm run local\`.`);
     // The server decides the region and account its ARNs carry (the clients must agree with it), and admits only
@@ -110,6 +112,18 @@ export async function createSession(options: CreateSessionOptions = {}): Promise
     return account;
   };
   return buildSession(config, clients, accountId);
+}
+
+/** What a notebook that started local SageMaker says: it keeps running in the background, and how to stop it. */
+export function startedNotice(url: string, stateDir?: string): string {
+  // The commands find the server through its state folder's lock, so only a folder of its own needs naming.
+  const folder = stateDir ? ` --state-dir ${stateDir}` : "";
+  return (
+    `로컬 SageMaker를 백그라운드로 시작했습니다(${url}). 노트북을 닫아도 계속 실행되며, ` +
+    `확인은 \`npm run local -- status${folder}\`, 멈추기는 \`npm run local -- stop${folder}\`입니다. ` +
+    `(Started local SageMaker at ${url} in the background; it outlives this notebook. \`npm run local -- status\` ` +
+    "shows what it holds, `npm run local -- stop` stops it; `npm run labs` stops a server it started itself.)"
+  );
 }
 
 /** The Python SDK's default bucket name. */

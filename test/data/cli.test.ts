@@ -45,13 +45,26 @@ describe("npm run data (src/data/cli.ts)", () => {
   });
 
   it.skipIf(!process.env.NSMC_DIR)(
-    "with NSMC_DIR: verifies the copy in place and says so (needs NSMC_DIR)",
+    "with NSMC_DIR: verifies the copy, copies it into data/nsmc and says so (needs NSMC_DIR)",
     async () => {
-      const result = await npmRunData({ WORKSHOP_ROOT: tempDir(), NSMC_DIR: process.env.NSMC_DIR as string });
+      const workshop = tempDir();
+      const result = await npmRunData({ WORKSHOP_ROOT: workshop, NSMC_DIR: process.env.NSMC_DIR as string });
       expect(result.code).toBe(0);
       expect(result.output).toMatch(/ratings_train\.txt \(NSMC_DIR\) checksum OK/);
       expect(result.output).toMatch(/ratings_test\.txt \(NSMC_DIR\) checksum OK/);
-      expect(result.output).toContain("NSMC is ready in");
+      // The verified files are copied into data/nsmc, so later shells need no NSMC_DIR.
+      expect(result.output).toMatch(
+        /copied to .*data\/nsmc\/ratings_train\.txt: later shells need no NSMC_DIR/,
+      );
+      expect(result.output).toContain(`NSMC is ready in ${join(workshop, "data", "nsmc")}`);
+      expect(readdirSync(join(workshop, "data", "nsmc")).sort()).toEqual([
+        "ratings_test.txt",
+        "ratings_train.txt",
+      ]);
+      // Run again: already there, nothing copied.
+      const again = await npmRunData({ WORKSHOP_ROOT: workshop, NSMC_DIR: process.env.NSMC_DIR as string });
+      expect(again.output).not.toContain("copied to");
+      expect(again.output).toMatch(/ratings_train\.txt already present, checksum OK/);
     },
   );
 });

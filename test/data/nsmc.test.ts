@@ -1,9 +1,11 @@
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   corpusFacts,
   DatasetError,
   loadDataset,
+  loadReviewCorpus,
   locateNsmc,
   nsmcAbsenceReason,
   nsmcDataset,
@@ -36,17 +38,45 @@ describe("locateNsmc", () => {
     writeIn(copy, "ratings_train.txt", "id\tdocument\tlabel\n");
     process.env.NSMC_DIR = copy;
     expect(locateNsmc(root)).toBeUndefined();
-    expect(nsmcAbsenceReason(root)).toContain(
-      `NSMC_DIR=${copy} does not contain ratings_train.txt and ratings_test.txt`,
-    );
+    expect(nsmcAbsenceReason(root)).toContain(`NSMC_DIR=${copy} is damaged: ratings_train.txt has 18 bytes`);
+    expect(nsmcAbsenceReason(root)).toContain("it also lacks ratings_test.txt");
+  });
 
+  it("does not use a copy whose sizes are not NSMC's, and says it is damaged with the fix", () => {
+    const root = tempDir();
+    const copy = tempDir();
+    writeIn(copy, "ratings_train.txt", "id\tdocument\tlabel\n");
     writeIn(copy, "ratings_test.txt", "id\tdocument\tlabel\n");
-    expect(locateNsmc(root)).toEqual({
-      dir: copy,
-      train: join(copy, "ratings_train.txt"),
-      test: join(copy, "ratings_test.txt"),
-      source: "NSMC_DIR",
-    });
+    process.env.NSMC_DIR = copy;
+    expect(locateNsmc(root)).toBeUndefined();
+    const reason = nsmcAbsenceReason(root);
+    expect(reason).toContain(`NSMC_DIR=${copy} is damaged: ratings_train.txt has 18 bytes, not 14,628,807`);
+    expect(reason).toContain("Run `npm run data` to fetch a verified copy into data/nsmc");
+    expect(reason).toContain("until then the labs use the sample reviews");
+  });
+
+  it("a copy with NSMC's sizes but not its content: the corpus falls back to the sample set, saying why", () => {
+    const root = tempDir();
+    const copy = tempDir();
+    writeIn(copy, "ratings_train.txt", Buffer.alloc(14_628_807, "x"));
+    writeIn(copy, "ratings_test.txt", Buffer.alloc(4_893_335, "x"));
+    process.env.NSMC_DIR = copy;
+    mkdirSync(join(root, "data", "sample"), { recursive: true });
+    copyFileSync(
+      join(__dirname, "..", "..", "data", "sample", "reviews.tsv"),
+      join(root, "data", "sample", "reviews.tsv"),
+    );
+    expect(locateNsmc(root)?.dir).toBe(copy);
+    const corpus = loadReviewCorpus({ root });
+    expect(corpus.source).toBe("sample");
+    expect(corpus.note).toContain(`NSMC in ${copy} cannot be read`);
+    expect(corpus.note).toContain("does not start with the NSMC header");
+    expect(corpus.note).toContain("npm run data");
+  });
+
+  it.skipIf(!NSMC_DIR)("finds a real copy in NSMC_DIR (needs NSMC_DIR)", () => {
+    process.env.NSMC_DIR = NSMC_DIR as string;
+    expect(locateNsmc(tempDir())).toMatchObject({ dir: NSMC_DIR, source: "NSMC_DIR" });
   });
 });
 

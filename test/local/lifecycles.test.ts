@@ -3,10 +3,14 @@ import { IllegalTransition, type Lifecycle } from "../../src/local/core/lifecycl
 import type { EndpointRecord } from "../../src/local/services/sagemaker/hosting/records";
 import {
   ENDPOINT,
+  PIPELINE_EXECUTION,
+  PIPELINE_STEP,
   PROCESSING_JOB,
   TRAINING_JOB,
   TRANSFORM_JOB,
 } from "../../src/local/services/sagemaker/lifecycles";
+import type { StoredExecution, StoredStep } from "../../src/local/services/sagemaker/pipelines/records";
+
 import type { StoredProcessingJob } from "../../src/local/services/sagemaker/processing/records";
 import type { StoredTrainingJob } from "../../src/local/services/sagemaker/training/records";
 import type { StoredTransformJob } from "../../src/local/services/sagemaker/transform/records";
@@ -62,6 +66,34 @@ function transformJob(at: string): StoredTransformJob {
   };
 }
 
+function pipelineExecution(at: string): StoredExecution {
+  return {
+    PipelineName: "p",
+    PipelineArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:pipeline/p",
+    PipelineExecutionArn: "arn:aws:sagemaker:ap-northeast-2:000000000000:pipeline/p/execution/abc",
+    executionId: "abc",
+    PipelineExecutionStatus: at as StoredExecution["PipelineExecutionStatus"],
+    FailureReason: "an earlier failure",
+    CreationTime: 1_000,
+    LastModifiedTime: 1_000,
+    definition: "{}",
+    parameters: [],
+    clientRequestTokens: [],
+    steps: [],
+  };
+}
+
+function pipelineStep(at: string): StoredStep {
+  return {
+    StepName: "Train",
+    stepType: "Training",
+    StepStatus: at as StoredStep["StepStatus"],
+    StartTime: 1_000,
+    LastModifiedTime: 1_000,
+    AttemptCount: 1,
+  };
+}
+
 function processingJob(at: string): StoredProcessingJob {
   return {
     request: {
@@ -93,6 +125,16 @@ describe.each([
     "transform job",
     TRANSFORM_JOB as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
     transformJob,
+  ],
+  [
+    "pipeline execution",
+    PIPELINE_EXECUTION as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
+    pipelineExecution,
+  ],
+  [
+    "pipeline step",
+    PIPELINE_STEP as unknown as Lifecycle<{ LastModifiedTime: number }, string>,
+    pipelineStep,
   ],
   [
     "processing job",
@@ -208,5 +250,27 @@ describe("what a move records", () => {
     expect(record.FailureReason).toBe("rolled back: image missing");
     ENDPOINT.transition(record, "Deleting", {}, () => undefined);
     expect(record).toMatchObject({ EndpointStatus: "Deleting", FailureReason: "rolled back: image missing" });
+  });
+
+  it("pipeline execution: Failed keeps its reason, a retry (back to Executing) clears it; only Succeeded is final", () => {
+    const execution = pipelineExecution("Executing");
+    PIPELINE_EXECUTION.transition(execution, "Failed", { reason: "Step failure: x", at: 2_000 }, () => {});
+    expect(execution).toMatchObject({ PipelineExecutionStatus: "Failed", FailureReason: "Step failure: x" });
+    PIPELINE_EXECUTION.transition(execution, "Executing", { at: 3_000 }, () => {});
+    expect(execution.FailureReason).toBeUndefined();
+    expect(PIPELINE_EXECUTION.isFinal("Succeeded")).toBe(true);
+    expect(PIPELINE_EXECUTION.isFinal("Failed")).toBe(false);
+  });
+
+  it("pipeline step: a final status stamps EndTime; Failed keeps the reason", () => {
+    const step = pipelineStep("Executing");
+    PIPELINE_STEP.transition(step, "Stopping", { at: 2_000 }, () => {});
+    expect(step.EndTime).toBeUndefined();
+    PIPELINE_STEP.transition(step, "Failed", { reason: "AlgorithmError: exit 1", at: 3_000 }, () => {});
+    expect(step).toMatchObject({
+      StepStatus: "Failed",
+      FailureReason: "AlgorithmError: exit 1",
+      EndTime: 3_000,
+    });
   });
 });

@@ -30,6 +30,23 @@ describe("committed lab notebooks", () => {
       expect(nb.metadata.kernelspec).toMatchObject(TSLAB_KERNELSPEC);
     });
 
+    it("ends with a code cell tagged cleanup (the runner runs it after a failure too)", () => {
+      const code = nb.cells.filter((cell) => cell.cell_type === "code");
+      expect(code.at(-1)?.metadata?.tags, 'tag the last code cell: metadata.tags = ["cleanup"]').toContain(
+        "cleanup",
+      );
+    });
+
+    it("registers its lab's sweep for the Jupyter kernel's shutdown when it opens a SageMaker session", () => {
+      const sources = nb.cells.filter((cell) => cell.cell_type === "code").map(cellSource);
+      const sessionCell = sources.find((source) => /await createSession\(/.test(source));
+      if (!sessionCell) return;
+      const lab = /^(\d+(?:\.\d+)+)_/.exec(path.basename(file))?.[1];
+      expect(sessionCell, "add `cleanupOnShutdown(session, { lab })` after createSession()").toContain(
+        `cleanupOnShutdown(session, { lab: "${lab}" });`,
+      );
+    });
+
     it("opens with a markdown cell that documents its knobs", () => {
       const first = nb.cells[0];
       expect(first?.cell_type).toBe("markdown");

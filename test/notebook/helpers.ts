@@ -13,16 +13,19 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `ko-sagemaker-${prefix}-`));
 }
 
-/** Writes a notebook whose cells are given as ["md" | "code", source] pairs. */
-export function writeNotebook(file: string, cells: ["md" | "code", string][]): string {
+/** Writes a notebook whose cells are given as ["md" | "code", source] pairs, optionally with the cell's metadata. */
+export function writeNotebook(
+  file: string,
+  cells: (["md" | "code", string] | ["md" | "code", string, Record<string, unknown>])[],
+): string {
   const nb: Notebook = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    cells: cells.map(([kind, source], i) =>
+    cells: cells.map(([kind, source, metadata = {}], i) =>
       kind === "md"
-        ? { cell_type: "markdown", id: `c${i}`, metadata: {}, source }
-        : { cell_type: "code", id: `c${i}`, metadata: {}, source, execution_count: null, outputs: [] },
+        ? { cell_type: "markdown", id: `c${i}`, metadata, source }
+        : { cell_type: "code", id: `c${i}`, metadata, source, execution_count: null, outputs: [] },
     ),
   };
   writeFileSync(file, JSON.stringify(nb, null, 1));

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Notebook } from "../../src/notebook/nbformat";
@@ -23,7 +23,7 @@ describe("headless runner on failing notebooks", () => {
       ["code", 'console.log("never runs");'],
     ]);
     const out = path.join(dir, "out", "9.1_Throws.ipynb");
-    const result = await runNotebook(file, { outputPath: out, cellTimeoutMs: 60_000 });
+    const result = await runNotebook(file, { outputPath: out, cellTimeoutMs: 60_000, sweep: false });
 
     expect(result.status).toBe("failed");
     expect(result.failure).toMatchObject({ cell: 3, executionCount: 2, kind: "error" });
@@ -112,6 +112,43 @@ describe("headless runner on failing notebooks", () => {
     expect(run.stdout).toMatch(/1\.2_Broken\.ipynb\s+FAILED \(cell 2\)/);
     expect(run.stdout).toMatch(/1\.3_AlsoFine\.ipynb\s+ok/);
     expect(readFileSync(path.join(outDir, "1.1_Fine.ipynb"), "utf8")).toContain("fine");
+    // Which server it used, and that it had none to stop.
+    expect(run.stdout).toContain(`Local SageMaker: none at http://127.0.0.1:${port};`);
+    expect(run.stdout).toContain("No lab started local SageMaker; nothing to stop.");
+  });
+
+  it("`npm run labs` says when a lab started local SageMaker (the lab says how to stop it) and stops it", async () => {
+    const port = String(await freePort());
+    mkdirSync(path.join(ROOT, ".work"), { recursive: true });
+    const labs = mkdtempSync(path.join(ROOT, ".work", "test-labs-")); // inside the project: imports resolve
+    const outDir = tempDir("cli-server-out");
+    writeNotebook(path.join(labs, "1.1_Session.ipynb"), [
+      ["code", 'import { createSession } from "ko-sagemaker";\nconst session = await createSession();'],
+    ]);
+    try {
+      const run = spawnSync(process.execPath, [path.join(ROOT, "dist", "notebook", "run-labs.js")], {
+        env: {
+          ...process.env,
+          LABS_DIR: labs,
+          LABS_OUT_DIR: outDir,
+          LOCAL_SAGEMAKER_PORT: port,
+          LOCAL_SAGEMAKER_STATE_DIR: tempDir("cli-server-state"),
+        },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `Stopped local SageMaker at http://127\\.0\\.0\\.1:${port} \\(pid \\d+\\), which the labs had started\\.`,
+        ),
+      );
+      const executed = readFileSync(path.join(outDir, "1.1_Session.ipynb"), "utf8");
+      expect(executed).toContain(`Started local SageMaker at http://127.0.0.1:${port} in the background`);
+      expect(executed).toContain("npm run local -- stop");
+    } finally {
+      rmSync(labs, { recursive: true, force: true });
+    }
   });
 
   it("`npm run labs -- <filter>` that matches nothing says what exists and exits 2", async () => {

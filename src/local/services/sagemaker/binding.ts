@@ -5,6 +5,9 @@ import type {
   CreateEndpointInput,
   CreateExperimentRequest,
   CreateModelInput,
+  CreateModelPackageGroupInput,
+  CreateModelPackageInput,
+  CreatePipelineRequest,
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
@@ -14,6 +17,9 @@ import type {
   DeleteEndpointInput,
   DeleteExperimentRequest,
   DeleteModelInput,
+  DeleteModelPackageGroupInput,
+  DeleteModelPackageInput,
+  DeletePipelineRequest,
   DeleteTagsInput,
   DeleteTrialComponentRequest,
   DeleteTrialRequest,
@@ -21,6 +27,11 @@ import type {
   DescribeEndpointInput,
   DescribeExperimentRequest,
   DescribeModelInput,
+  DescribeModelPackageGroupInput,
+  DescribeModelPackageInput,
+  DescribePipelineDefinitionForExecutionRequest,
+  DescribePipelineExecutionRequest,
+  DescribePipelineRequest,
   DescribeProcessingJobRequest,
   DescribeTrainingJobRequest,
   DescribeTransformJobRequest,
@@ -30,19 +41,30 @@ import type {
   ListEndpointConfigsInput,
   ListEndpointsInput,
   ListExperimentsRequest,
+  ListModelPackageGroupsInput,
+  ListModelPackagesInput,
   ListModelsInput,
+  ListPipelineExecutionStepsRequest,
+  ListPipelineExecutionsRequest,
+  ListPipelineParametersForExecutionRequest,
+  ListPipelinesRequest,
   ListProcessingJobsRequest,
   ListTagsInput,
   ListTrainingJobsRequest,
   ListTransformJobsRequest,
   ListTrialComponentsRequest,
   ListTrialsRequest,
+  RetryPipelineExecutionRequest,
   SearchRequest,
+  StartPipelineExecutionRequest,
+  StopPipelineExecutionRequest,
   StopProcessingJobRequest,
   StopTrainingJobRequest,
   StopTransformJobRequest,
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
+  UpdateModelPackageInput,
+  UpdatePipelineRequest,
   UpdateTrialComponentRequest,
 } from "@aws-sdk/client-sagemaker";
 import type { OperationTable } from "../../core/binding";
@@ -50,7 +72,7 @@ import type { SageMakerService } from ".";
 
 /** The SageMaker control plane's operations, by their AWS names (served over awsJson1_1, target SageMaker). */
 export function sageMakerOperations(sagemaker: SageMakerService): OperationTable {
-  const { training, processing, transform, tags, experiments, search } = sagemaker;
+  const { training, processing, transform, tags, experiments, search, registry, pipelines } = sagemaker;
   const { models, endpointConfigs, endpoints } = sagemaker.hosting;
   return {
     CreateTrainingJob: (input: CreateTrainingJobRequest) => training.createTrainingJob(input),
@@ -87,6 +109,34 @@ export function sageMakerOperations(sagemaker: SageMakerService): OperationTable
     UpdateEndpointWeightsAndCapacities: (input: UpdateEndpointWeightsAndCapacitiesInput) =>
       endpoints.updateEndpointWeightsAndCapacities(input),
 
+    CreateModelPackageGroup: (input: CreateModelPackageGroupInput) => registry.createModelPackageGroup(input),
+    DescribeModelPackageGroup: (input: DescribeModelPackageGroupInput) =>
+      registry.describeModelPackageGroup(input),
+    ListModelPackageGroups: (input: ListModelPackageGroupsInput) => registry.listModelPackageGroups(input),
+    DeleteModelPackageGroup: (input: DeleteModelPackageGroupInput) => registry.deleteModelPackageGroup(input),
+    CreateModelPackage: (input: CreateModelPackageInput) => registry.createModelPackage(input),
+    DescribeModelPackage: (input: DescribeModelPackageInput) => registry.describeModelPackage(input),
+    ListModelPackages: (input: ListModelPackagesInput) => registry.listModelPackages(input),
+    UpdateModelPackage: (input: UpdateModelPackageInput) => registry.updateModelPackage(input),
+    DeleteModelPackage: (input: DeleteModelPackageInput) => registry.deleteModelPackage(input),
+
+    CreatePipeline: (input: CreatePipelineRequest) => pipelines.createPipeline(input),
+    UpdatePipeline: (input: UpdatePipelineRequest) => pipelines.updatePipeline(input),
+    DescribePipeline: (input: DescribePipelineRequest) => pipelines.describePipeline(input),
+    ListPipelines: (input: ListPipelinesRequest) => pipelines.listPipelines(input),
+    DeletePipeline: (input: DeletePipelineRequest) => pipelines.deletePipeline(input),
+    StartPipelineExecution: (input: StartPipelineExecutionRequest) => pipelines.startPipelineExecution(input),
+    DescribePipelineExecution: (input: DescribePipelineExecutionRequest) =>
+      pipelines.describePipelineExecution(input),
+    DescribePipelineDefinitionForExecution: (input: DescribePipelineDefinitionForExecutionRequest) =>
+      pipelines.describePipelineDefinitionForExecution(input),
+    ListPipelineExecutions: (input: ListPipelineExecutionsRequest) => pipelines.listPipelineExecutions(input),
+    ListPipelineExecutionSteps: (input: ListPipelineExecutionStepsRequest) =>
+      pipelines.listPipelineExecutionSteps(input),
+    ListPipelineParametersForExecution: (input: ListPipelineParametersForExecutionRequest) =>
+      pipelines.listPipelineParametersForExecution(input),
+    StopPipelineExecution: (input: StopPipelineExecutionRequest) => pipelines.stopPipelineExecution(input),
+    RetryPipelineExecution: (input: RetryPipelineExecutionRequest) => pipelines.retryPipelineExecution(input),
     CreateExperiment: (input: CreateExperimentRequest) => experiments.createExperiment(input),
     DescribeExperiment: (input: DescribeExperimentRequest) => experiments.describeExperiment(input),
     ListExperiments: (input: ListExperimentsRequest) => experiments.listExperiments(input),

@@ -1,12 +1,15 @@
 import type {
   EndpointStatus,
+  PipelineExecutionStatus,
   ProcessingJobStatus,
   SecondaryStatus,
+  StepStatus,
   TrainingJobStatus,
   TransformJobStatus,
 } from "@aws-sdk/client-sagemaker";
 import { Lifecycle } from "../../core/lifecycle";
 import type { EndpointRecord } from "./hosting/records";
+import type { StoredExecution, StoredStep } from "./pipelines/records";
 import type { StoredProcessingJob } from "./processing/records";
 import type { StoredTrainingJob } from "./training/records";
 import type { StoredTransformJob } from "./transform/records";
@@ -136,6 +139,61 @@ export const TRANSFORM_JOB = new Lifecycle<StoredTransformJob, TransformJobStatu
 });
 
 export const TRANSFORM_JOB_START: TransformJobStatus = "InProgress";
+
+/**
+ * A pipeline execution runs until its steps are done: Succeeded when every step that ran succeeded, Failed when one
+ * failed (or the server restarted under it), Stopped after StopPipelineExecution. A Failed or Stopped execution may
+ * be retried (RetryPipelineExecution), which makes it Executing again; only Succeeded is final.
+ */
+export const PIPELINE_EXECUTION = new Lifecycle<StoredExecution, PipelineExecutionStatus>({
+  kind: "pipeline execution",
+  moves: {
+    Executing: ["Succeeded", "Failed", "Stopping"],
+    Stopping: ["Stopped", "Failed", "Succeeded"],
+    Failed: ["Executing"],
+    Stopped: ["Executing"],
+    Succeeded: [],
+  },
+  name: (execution) => execution.PipelineExecutionArn,
+  status: (execution) => execution.PipelineExecutionStatus,
+  apply(execution, to, change) {
+    execution.PipelineExecutionStatus = to;
+    if (to === "Failed") execution.FailureReason = change.reason;
+    if (to === "Executing") delete execution.FailureReason;
+  },
+});
+
+export const PIPELINE_EXECUTION_START: PipelineExecutionStatus = "Executing";
+
+/** Whether an execution has ended (for now: Failed and Stopped ones may be retried). */
+export const executionEnded = (status: PipelineExecutionStatus): boolean =>
+  status === "Succeeded" || status === "Failed" || status === "Stopped";
+
+/**
+ * A step of an execution: Starting while its arguments are evaluated and its job is created, Executing while the job
+ * runs, then Succeeded, Failed or (after a stop) Stopped. A cache hit goes from Starting to Succeeded at once; a step
+ * whose job ended before the stop reached it ends as the job did.
+ */
+export const PIPELINE_STEP = new Lifecycle<StoredStep, StepStatus>({
+  kind: "pipeline step",
+  moves: {
+    Starting: ["Executing", "Succeeded", "Failed", "Stopping", "Stopped"],
+    Executing: ["Succeeded", "Failed", "Stopping"],
+    Stopping: ["Stopped", "Failed", "Succeeded"],
+    Stopped: [],
+    Failed: [],
+    Succeeded: [],
+  },
+  name: (step) => step.StepName,
+  status: (step) => step.StepStatus,
+  apply(step, to, change, at) {
+    step.StepStatus = to;
+    if (to === "Failed") step.FailureReason = change.reason;
+    if (PIPELINE_STEP.isFinal(to)) step.EndTime = at;
+  },
+});
+
+export const PIPELINE_STEP_START: StepStatus = "Starting";
 
 /**
  * A processing job runs until it completes, fails or is stopped (StopProcessingJob or its MaxRuntimeInSeconds,

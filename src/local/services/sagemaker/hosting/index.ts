@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import { createRuntimeService, type RuntimeService } from "../../runtime/service";
+import type { ModelRegistry } from "../registry/registry";
 import type { TagRegistry } from "../tags";
 import { EndpointConfigs } from "./endpoint-configs";
 import { Endpoints } from "./endpoints";
@@ -15,9 +16,9 @@ export class Hosting {
 
   readonly metrics: EndpointMetrics;
 
-  constructor(ctx: ServiceContext, tags: TagRegistry) {
+  constructor(ctx: ServiceContext, tags: TagRegistry, registry: ModelRegistry) {
     this.metrics = new EndpointMetrics(ctx.cloudwatch, ctx.settings.metrics);
-    this.models = new Models(ctx, tags);
+    this.models = new Models(ctx, tags, registry);
     this.endpointConfigs = new EndpointConfigs(ctx, tags, this.models);
     this.endpoints = new Endpoints(ctx, tags, this.endpointConfigs, this.models, this.metrics);
     this.runtime = createRuntimeService(this.endpoints, ctx.accountId, this.metrics);

@@ -1,4 +1,5 @@
 import type {
+  ContainerDefinition,
   CreateModelInput,
   CreateModelOutput,
   DeleteModelInput,
@@ -12,22 +13,58 @@ import { notFound, validation } from "../../../core/errors";
 import { listPage } from "../../../core/listing";
 import { JsonStore } from "../../../core/store";
 import type { ServiceContext } from "../../context";
+import type { ModelRegistry } from "../registry/registry";
 import type { TagRegistry } from "../tags";
 import type { ModelRecord } from "./records";
 
-/** CreateModel, DescribeModel, ListModels, DeleteModel: a model is a name for containers plus artifacts. */
+/**
+ * CreateModel, DescribeModel, ListModels, DeleteModel: a model is a name for containers plus artifacts. A container
+ * may name a model package of the registry instead of an image (`ModelPackageName`): the package's containers are
+ * resolved at creation, so endpoints and transform jobs find the image and artifact as for any model.
+ */
 export class Models {
   private readonly store: JsonStore<ModelRecord>;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tags: TagRegistry,
+    private readonly registry: Pick<ModelRegistry, "deployableContainers">,
   ) {
     this.store = new JsonStore<ModelRecord>(ctx.stateDir, "sagemaker-models", (name) => `model ${name}`, [
       "ModelName",
       "ModelArn",
       "CreationTime",
     ]);
+  }
+
+  /**
+   * Containers that name a model package get the package's containers (image, artifact, environment; the
+   * container's own Environment wins), keeping ModelPackageName so DescribeModel still says where they came from. A
+   * package of several containers becomes several containers of the model.
+   */
+  private resolvePackages(input: CreateModelInput): CreateModelInput {
+    const expand = (container: ContainerDefinition): ContainerDefinition[] => {
+      if (!container.ModelPackageName) return [container];
+      const { arn, containers } = this.registry.deployableContainers(container.ModelPackageName);
+      return containers.map((fromPackage) => ({
+        ...fromPackage,
+        ...(container.ContainerHostname ? { ContainerHostname: container.ContainerHostname } : {}),
+        ...(container.Environment || fromPackage.Environment
+          ? { Environment: { ...(fromPackage.Environment ?? {}), ...(container.Environment ?? {}) } }
+          : {}),
+        ModelPackageName: arn,
+      }));
+    };
+    if (input.PrimaryContainer?.ModelPackageName) {
+      const containers = expand(input.PrimaryContainer);
+      return containers.length === 1
+        ? { ...input, PrimaryContainer: containers[0] }
+        : { ...input, PrimaryContainer: undefined, Containers: containers };
+    }
+    if (input.Containers?.some((container) => container.ModelPackageName)) {
+      return { ...input, Containers: input.Containers.flatMap(expand) };
+    }
+    return input;
   }
 
   /** The model, or SageMaker's "Could not find model" ValidationException. */
@@ -37,10 +74,11 @@ export class Models {
     return model;
   }
 
-  createModel(input: CreateModelInput): CreateModelOutput {
-    const name = input.ModelName as string;
+  createModel(request: CreateModelInput): CreateModelOutput {
+    const name = request.ModelName as string;
     const arn = sagemakerArn(this.ctx, "model", name);
     if (this.store.get(storeKey(name))) throw validation(`Cannot create already existing model "${arn}".`);
+    const input = this.resolvePackages(request);
     if (!input.PrimaryContainer && !input.Containers?.length) {
       throw validation(`Model "${name}" needs a PrimaryContainer (or Containers) naming an Image.`);
     }
