@@ -1,5 +1,3 @@
-// The functions given to page.evaluate and page.waitForFunction run in the browser, so they are typed with the DOM.
-/// <reference lib="dom" />
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,6 +52,22 @@ import { scriptTrainingJob } from "../support/training-job";
  * stop a job and delete an endpoint with its buttons; a browser without the link and a page of another origin
  * get nothing. A screenshot of each page goes to a temporary folder (its path is printed).
  */
+
+/**
+ * The functions given to page.evaluate and page.waitForFunction run in the browser. These are the few browser
+ * globals they use, declared for this module only: the DOM library in the Node program would change the types of
+ * Node's own fetch and Headers for every other file.
+ */
+interface BrowserNode {
+  innerText: string;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+declare const window: { location: { hash: string }; notReloaded?: boolean };
+declare const document: {
+  querySelector(selector: string): BrowserNode | null;
+  querySelectorAll(selector: string): Iterable<BrowserNode> & ArrayLike<BrowserNode>;
+};
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -152,7 +166,7 @@ async function showsText(selector: string, expected: string, timeout = 20_000): 
   await page.waitForFunction(
     ([where, what]) =>
       Array.from(document.querySelectorAll(where as string)).some((node) =>
-        (node as HTMLElement).innerText.includes(what as string),
+        node.innerText.includes(what as string),
       ),
     [selector, expected],
     { timeout },
@@ -433,14 +447,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
   it("stops a running job with its button, and the page follows it to Stopped without a reload", async () => {
     await open("training-job", { name: names.long });
     await page.evaluate(() => {
-      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+      window.notReloaded = true;
     });
     await page.locator('[data-testid="stop"]').click();
     await page.locator('[data-testid="stop"]').click(); // the confirmation
     await showsText("main .kv", "Stopped");
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
-      true,
-    );
+    expect(await page.evaluate(() => window.notReloaded)).toBe(true);
     const job = await local.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: names.long }));
     expect(job.TrainingJobStatus).toBe("Stopped");
     await shot("04-training-job-stopped");
