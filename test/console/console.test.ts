@@ -23,6 +23,7 @@ import {
   CreateTransformJobCommand,
   CreateTrialCommand,
   DescribeEndpointCommand,
+  DescribeModelPackageCommand,
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   DescribeTransformJobCommand,
@@ -41,6 +42,18 @@ import {
   stopLocal,
   unique,
 } from "../local/hosting-fixtures";
+import {
+  archiveOf,
+  createPipeline,
+  definition,
+  INFERENCE_IMAGE,
+  putObject,
+  start,
+  stepsOf,
+  TRAIN_SCRIPT,
+  trainingArguments,
+  waitForExecution,
+} from "../local/pipeline-fixtures";
 import { zipOf } from "../support/lambda-zips";
 import { clientConfig } from "../support/local-clients";
 import { scriptTrainingJob } from "../support/training-job";
@@ -113,6 +126,9 @@ const names = {
   long: unique("console-long"),
   transform: unique("console-batch"),
   lambda: unique("console-fn"),
+  pipeline: unique("console-pipeline"),
+  group: unique("console-models"),
+  executions: [] as string[],
   alarm: unique("console-alarm"),
   endpoint: "",
   model: "",
@@ -181,7 +197,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
   beforeAll(async () => {
     shots = mkdtempSync(join(tmpdir(), "console-screenshots-"));
     process.stdout.write(`console screenshots: ${shots}\n`);
-    local = await startLocal(undefined, { stopGraceMs: 1_000, maxTrainingJobs: 3 });
+    local = await startLocal(undefined, { stopGraceMs: 1_000, maxTrainingJobs: 4 });
     const config = clientConfig(local.server);
 
     // Two training jobs with metric definitions in one experiment (a trial each), and one that runs until stopped.
@@ -363,6 +379,68 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
         BatchStrategy: "SingleRecord",
       }),
     );
+    // A pipeline: a cached training step, a registration for manual approval, and a condition whose else branch
+    // (a Fail step) is not taken. It runs twice: the second run reuses the training step from the cache.
+    const sourceDir = await putObject(
+      local.s3,
+      BUCKET,
+      "console/pipeline/sourcedir.tar.gz",
+      await archiveOf({ "train.js": TRAIN_SCRIPT }),
+    );
+    await putObject(local.s3, BUCKET, "console/pipeline/train/train.tsv", "좋아요\t1\n별로\t0\n");
+    await createPipeline(
+      local.sm,
+      names.pipeline,
+      definition(
+        [
+          {
+            Name: "Train",
+            Type: "Training",
+            Arguments: trainingArguments({
+              bucket: BUCKET,
+              sourceDir,
+              train: `s3://${BUCKET}/console/pipeline/train`,
+              // Hyperparameters are strings: the SDK joins an Integer parameter into one.
+              hyperparameters: { epochs: { "Std:Join": { On: "", Values: [{ Get: "Parameters.Epochs" }] } } },
+            }),
+            CacheConfig: { Enabled: true, ExpireAfter: "PT1H" },
+          },
+          {
+            Name: "Register",
+            Type: "RegisterModel",
+            Arguments: {
+              ModelPackageGroupName: names.group,
+              InferenceSpecification: {
+                Containers: [
+                  {
+                    Image: INFERENCE_IMAGE,
+                    ModelDataUrl: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" },
+                  },
+                ],
+                SupportedContentTypes: ["application/json"],
+                SupportedResponseMIMETypes: ["application/json"],
+              },
+              ModelApprovalStatus: "PendingManualApproval",
+            },
+          },
+          {
+            Name: "CheckEpochs",
+            Type: "Condition",
+            DependsOn: ["Register"],
+            Arguments: {
+              Conditions: [
+                { Type: "GreaterThanOrEqualTo", LeftValue: { Get: "Parameters.Epochs" }, RightValue: 1 },
+              ],
+              IfSteps: [],
+              ElseSteps: [{ Name: "TooFewEpochs", Type: "Fail", Arguments: { ErrorMessage: "epochs < 1" } }],
+            },
+          },
+        ],
+        [{ Name: "Epochs", Type: "Integer", DefaultValue: 2 }],
+      ),
+    );
+    names.executions.push(await start(local.sm, names.pipeline));
+
     for (const name of [names.short, names.second]) {
       await until("the short training jobs", async () => {
         const job = await local.sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
@@ -382,6 +460,19 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
       if (job.TransformJobStatus === "Failed") throw new Error(`transform failed: ${job.FailureReason}`);
       return job.TransformJobStatus === "Completed" || undefined;
     });
+
+    // The second execution starts after the first succeeded, so that its training step can be a cache hit.
+    const first = await waitForExecution(local.sm, names.executions[0] as string);
+    expect(
+      first.PipelineExecutionStatus,
+      JSON.stringify(await stepsOf(local.sm, first.PipelineExecutionArn as string)),
+    ).toBe("Succeeded");
+    names.executions.push(await start(local.sm, names.pipeline));
+    const second = await waitForExecution(local.sm, names.executions[1] as string);
+    expect(
+      second.PipelineExecutionStatus,
+      JSON.stringify(await stepsOf(local.sm, second.PipelineExecutionArn as string)),
+    ).toBe("Succeeded");
 
     // A page of another origin on this machine (another local server's page), for the cross-site checks.
     foreign = createServer((_req, res) => res.end("<!doctype html><title>another site</title>"));
@@ -412,9 +503,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
     const [cookie] = await context.cookies(`${local.server.url}/_console/`);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/_console" });
     expect(page.url()).not.toContain("key=");
-    expect(await page.locator('[data-count="trainingJobs"] .tile-count').innerText()).toBe("3");
+    // The three jobs made here and the pipeline's one training job (its second execution reused it).
+    expect(await page.locator('[data-count="trainingJobs"] .tile-count').innerText()).toBe("4");
     expect(await page.locator('[data-count="processingJobs"] .tile-count').innerText()).toBe("1");
-    expect(await page.locator('[data-count="experimentCount"] .tile-count').innerText()).toBe("1");
+    // This test's experiment, and the pipeline's (the SDK's default experiment config names the pipeline).
+    expect(await page.locator('[data-count="experimentCount"] .tile-count').innerText()).toBe("2");
+    expect(await page.locator('[data-count="pipelineCount"] .tile-count').innerText()).toBe("1");
+    expect(await page.locator('[data-count="packageGroupCount"] .tile-count').innerText()).toBe("1");
     expect(await page.locator('[data-count="endpoints"] .tile-count').innerText()).toBe("1");
     expect(await page.locator('[data-count="lambdaFunctions"] .tile-count').innerText()).toBe("1");
     const running = await text('[data-testid="running"]');
@@ -481,6 +576,59 @@ describe.skipIf(!HAVE_CHROMIUM)("the local console in Chromium", () => {
     expect(runs).toContain("0.9000");
     await page.waitForSelector('[data-chart="compare-eval_accuracy"] .main-svg');
     await shot("05-experiment");
+  });
+
+  it("draws a pipeline execution's DAG with each step's status, cache hits and times", async () => {
+    await open("pipelines");
+    expect(await text('[data-testid="pipelines"]')).toContain(names.pipeline);
+    await open("pipeline", { name: names.pipeline });
+    expect(await page.locator('[data-testid="executions"] tbody tr').count()).toBe(2);
+    expect(await page.locator('[data-testid="dag"] [data-step]').count()).toBe(4);
+    await shot("06-pipeline");
+
+    const [firstId, secondId] = names.executions.map((arn) => arn.split("/").at(-1) as string);
+    await page.locator(`a[href*="execution=${secondId}"]`).first().click();
+    await page.waitForSelector('main[data-page="pipeline-execution"] [data-testid="dag"]');
+    const node = (step: string) => page.locator(`[data-testid="dag"] [data-step="${step}"]`);
+    expect(await node("Train").getAttribute("data-status")).toBe("Succeeded");
+    expect(await node("Train").getAttribute("data-cache")).toBe("hit");
+    expect(await node("Register").getAttribute("data-status")).toBe("Succeeded");
+    expect(await node("CheckEpochs").getAttribute("data-status")).toBe("Succeeded");
+    // The else branch was not taken.
+    expect(await node("TooFewEpochs").getAttribute("data-status")).toBe("Skipped");
+    expect(await node("Register").textContent()).toMatch(/Succeeded · \d+\.\d s/);
+    const steps = await text('[data-testid="steps"]');
+    expect(steps).toContain(firstId);
+    expect(steps).toContain("True");
+    expect(steps).toContain(`${names.group} v2`);
+    expect(await page.locator('[data-testid="timeline"] li').count()).toBe(3);
+    await shot("07-pipeline-execution");
+  });
+
+  it("approves a registered version with its button, and the page follows without a reload", async () => {
+    await open("registry");
+    const groups = await text('[data-testid="groups"]');
+    expect(groups).toContain(names.group);
+    expect(groups).toContain("PendingManualApproval");
+    await open("model-package-group", { name: names.group });
+    expect(await page.locator('[data-testid="packages"] tbody tr').count()).toBe(2);
+    expect(await text('[data-testid="packages"]')).toContain(names.pipeline);
+    await shot("08-model-registry");
+    // First click asks, the second calls UpdateModelPackage.
+    await page.locator('[data-testid="approve-2"]').click();
+    await page.locator('[data-testid="approve-2"]').click();
+    await showsText('[data-approval="2"]', "Approved");
+    await page.locator('[data-testid="reject-1"]').click();
+    await page.locator('[data-testid="reject-1"]').click();
+    await showsText('[data-approval="1"]', "Rejected");
+    const approved = await local.sm.send(
+      new DescribeModelPackageCommand({ ModelPackageName: `${names.group}/2` }),
+    );
+    expect(approved).toMatchObject({
+      ModelApprovalStatus: "Approved",
+      ApprovalDescription: "Approved in the local console",
+    });
+    await shot("09-model-registry-approved");
   });
 
   it("shows the transform job with its input, output objects and log", async () => {

@@ -5,7 +5,9 @@ import { endpoint, endpointConfig, endpoints, model, modelsAndConfigs } from "./
 import { trainingJob, trainingJobs, transformJob, transformJobs } from "./read-model/jobs";
 import { lambdaFunction, lambdaFunctions } from "./read-model/lambda";
 import { overview } from "./read-model/overview";
+import { pipeline, pipelineExecution, pipelines } from "./read-model/pipelines";
 import { processingJob, processingJobs } from "./read-model/processing";
+import { modelPackageGroup, modelRegistry } from "./read-model/registry";
 import type { ConsoleSources } from "./read-model/sources";
 import { logs, s3, s3Object } from "./read-model/storage";
 
@@ -30,6 +32,22 @@ function name(params: Params): string {
   return value;
 }
 
+/** A pipeline execution's id, the last part of its ARN (SageMaker's are 12 lower-case letters and digits). */
+function executionId(params: Params): string {
+  const value = params.get("execution") ?? "";
+  if (!/^[a-z0-9]{1,64}$/.test(value))
+    throw validation(`"${value.slice(0, 100)}" is not a pipeline execution id.`);
+  return value;
+}
+
+/** A versioned model package's ARN, the only kind UpdateModelPackage approves. */
+function packageArn(params: Params): string {
+  const value = params.get("arn") ?? "";
+  if (!/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[A-Za-z0-9-]{1,63}\/\d{1,9}$/.test(value))
+    throw validation(`"${value.slice(0, 200)}" is not a versioned model package's ARN.`);
+  return value;
+}
+
 export const VIEWS: Record<string, ViewDefinition> = {
   overview: { read: (sources) => overview(sources) },
   training: { read: (sources) => trainingJobs(sources) },
@@ -40,6 +58,13 @@ export const VIEWS: Record<string, ViewDefinition> = {
   "processing-job": { read: (sources, params) => processingJob(sources, name(params)) },
   experiments: { read: (sources) => experiments(sources) },
   experiment: { read: (sources, params) => experiment(sources, name(params)) },
+  pipelines: { read: (sources) => pipelines(sources) },
+  pipeline: { read: (sources, params) => pipeline(sources, name(params)) },
+  "pipeline-execution": {
+    read: (sources, params) => pipelineExecution(sources, name(params), executionId(params)),
+  },
+  registry: { read: (sources) => modelRegistry(sources) },
+  "model-package-group": { read: (sources, params) => modelPackageGroup(sources, name(params)) },
   models: { read: (sources) => modelsAndConfigs(sources) },
   model: { read: (sources, params) => model(sources, name(params)) },
   "endpoint-config": { read: (sources, params) => endpointConfig(sources, name(params)) },
@@ -76,6 +101,24 @@ export const ACTIONS: Record<string, (sources: ConsoleSources, input: Params) =>
     sources.sagemaker.transform.stopTransformJob({ TransformJobName: name(input) }),
   "stop-processing-job": (sources, input) =>
     sources.sagemaker.processing.stopProcessingJob({ ProcessingJobName: name(input) }),
+  "stop-pipeline-execution": (sources, input) => {
+    const { pipelines } = sources.sagemaker;
+    const arn = `${pipelines.describePipeline({ PipelineName: name(input) }).PipelineArn}/execution/${executionId(input)}`;
+    return pipelines.stopPipelineExecution({ PipelineExecutionArn: arn });
+  },
+  // The console's approve and reject are UpdateModelPackage, as the SDK's model_package.update_approval_status().
+  "approve-model-package": (sources, input) =>
+    sources.sagemaker.registry.updateModelPackage({
+      ModelPackageArn: packageArn(input),
+      ModelApprovalStatus: "Approved",
+      ApprovalDescription: "Approved in the local console",
+    }),
+  "reject-model-package": (sources, input) =>
+    sources.sagemaker.registry.updateModelPackage({
+      ModelPackageArn: packageArn(input),
+      ModelApprovalStatus: "Rejected",
+      ApprovalDescription: "Rejected in the local console",
+    }),
   "delete-endpoint": (sources, input) =>
     sources.sagemaker.hosting.endpoints.deleteEndpoint({ EndpointName: name(input) }),
 };

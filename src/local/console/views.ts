@@ -396,3 +396,141 @@ export interface ExperimentView {
   parameterNames: string[];
   metricNames: string[];
 }
+
+export interface PipelineRow {
+  name: string;
+  displayName: string;
+  created: number;
+  lastRun?: number;
+  lastStatus?: string;
+  executions: number;
+}
+
+export interface PipelinesView {
+  pipelines: PipelineRow[];
+}
+
+/** A step of a definition drawn as a box: its column is its level (the longest chain of steps it waits for). */
+export interface DagNode {
+  name: string;
+  type: string;
+  level: number;
+  row: number;
+  /** Execution pages only: how the step went (Pending before it starts, Skipped on a branch not taken). */
+  status?: string;
+  seconds?: number;
+  cacheHit?: boolean;
+}
+
+export interface DagEdge {
+  from: string;
+  to: string;
+  /** A condition's branches: "True" or "False". */
+  label?: string;
+}
+
+export interface Dag {
+  nodes: DagNode[];
+  edges: DagEdge[];
+}
+
+export interface ExecutionRow {
+  id: string;
+  displayName: string;
+  status: string;
+  started: number;
+  /** When the execution ended (its last change, for an ended one). */
+  ended?: number;
+  failureReason?: string;
+}
+
+export interface PipelineView {
+  name: string;
+  displayName: string;
+  arn: string;
+  description?: string;
+  role?: string;
+  created: number;
+  modified?: number;
+  parameters: { name: string; type: string; default?: string }[];
+  dag: Dag;
+  executions: ExecutionRow[];
+}
+
+export interface StepRow {
+  name: string;
+  type: string;
+  status: string;
+  start?: number;
+  end?: number;
+  attempt?: number;
+  /** A cache hit: the execution whose run was reused. */
+  cachedFrom?: { pipeline: string; id: string };
+  failureReason?: string;
+  /** What the step made or ran, as a link to its page (a job, a model, a package, a function). */
+  resource?: { label: string; link: PageLink };
+  /** A condition's outcome, a Lambda step's outputs, a Fail step's message. */
+  outcome?: string;
+  outputs?: Record<string, string>;
+}
+
+export interface PipelineExecutionView {
+  pipeline: string;
+  id: string;
+  arn: string;
+  displayName: string;
+  description?: string;
+  status: string;
+  failureReason?: string;
+  started: number;
+  modified: number;
+  parameters: { name: string; value: string }[];
+  experiment?: { experimentName?: string; trialName?: string };
+  dag: Dag;
+  steps: StepRow[];
+  /** The steps as bars on one time axis, in the order they started. */
+  timeline: TimelineStep[];
+  canStop: boolean;
+}
+
+export interface ModelPackageGroupRow {
+  name: string;
+  description?: string;
+  created: number;
+  status: string;
+  versions: number;
+  latest?: number;
+  latestApproval?: string;
+  pending: number;
+}
+
+export interface ModelRegistryView {
+  groups: ModelPackageGroupRow[];
+}
+
+export interface ModelPackageRow {
+  arn: string;
+  version: number;
+  status: string;
+  approval: string;
+  approvalDescription?: string;
+  description?: string;
+  created: number;
+  modified?: number;
+  images: string[];
+  modelData: S3Location[];
+  metadata: Record<string, string>;
+  /** The pipeline execution that registered it, when a RegisterModel step did. */
+  registeredBy?: { pipeline: string; id: string; step: string };
+  /** Models made from this package (CreateModel with ModelPackageName). */
+  models: string[];
+}
+
+export interface ModelPackageGroupView {
+  name: string;
+  arn: string;
+  description?: string;
+  created: number;
+  status: string;
+  packages: ModelPackageRow[];
+}

@@ -3,7 +3,9 @@ import { ms, orElse } from "./common";
 import { endpointSummaries, modelNames } from "./hosting";
 import { trainingSummaries, transformSummaries } from "./jobs";
 import { lambdaConfigurations } from "./lambda";
+import { executionsForOverview, pipelineNames } from "./pipelines";
 import { processingSummaries } from "./processing";
+import { packageGroupNames } from "./registry";
 import type { ConsoleSources } from "./sources";
 
 /** What the overview counts and lists: everything there is, what is running, what failed lately. */
@@ -20,6 +22,8 @@ export function overview(sources: ConsoleSources): OverviewView {
     () => sagemaker.experiments.listExperiments({ MaxResults: 100 }).ExperimentSummaries?.length ?? 0,
     0,
   );
+  const pipelines = orElse(() => pipelineNames(sources), []);
+  const executions = orElse(() => executionsForOverview(sources), []);
   const endpoints = endpointSummaries(sources);
   const functions = lambdaConfigurations(sources);
   const configs = orElse(
@@ -34,6 +38,12 @@ export function overview(sources: ConsoleSources): OverviewView {
     { key: "processingJobs", count: processing.length, link: { page: "processing" } },
     { key: "transformJobs", count: transform.length, link: { page: "transform" } },
     { key: "experimentCount", count: experimentCount, link: { page: "experiments" } },
+    { key: "pipelineCount", count: pipelines.length, link: { page: "pipelines" } },
+    {
+      key: "packageGroupCount",
+      count: orElse(() => packageGroupNames(sources).length, 0),
+      link: { page: "registry" },
+    },
     { key: "modelCount", count: modelNames(sources).length, link: { page: "models" } },
     { key: "endpointConfigs", count: configs.length, link: { page: "models" } },
     { key: "endpoints", count: endpoints.length, link: { page: "endpoints" } },
@@ -61,6 +71,15 @@ export function overview(sources: ConsoleSources): OverviewView {
         status: job.ProcessingJobStatus as string,
         since: ms(job.CreationTime) ?? 0,
         link: { page: "processing-job", params: { name: job.ProcessingJobName as string } },
+      })),
+    ...executions
+      .filter(({ row }) => row.status === "Executing" || row.status === "Stopping")
+      .map(({ pipeline, row }) => ({
+        kind: "pipelineExecution",
+        name: `${pipeline} / ${row.id}`,
+        status: row.status,
+        since: row.started,
+        link: { page: "pipeline-execution", params: { name: pipeline, execution: row.id } },
       })),
     ...transform
       .filter((job) => job.TransformJobStatus === "InProgress" || job.TransformJobStatus === "Stopping")
@@ -118,6 +137,16 @@ export function overview(sources: ConsoleSources): OverviewView {
         reason: job.FailureReason ?? job.ExitMessage ?? "",
         at: ms(job.ProcessingEndTime ?? job.LastModifiedTime) ?? 0,
         link: { page: "processing-job", params: { name: job.ProcessingJobName as string } },
+      })),
+    ...executions
+      .filter(({ row }) => row.status === "Failed")
+      .slice(0, RECENT_FAILURES)
+      .map(({ pipeline, row }) => ({
+        kind: "pipelineExecution",
+        name: `${pipeline} / ${row.id}`,
+        reason: row.failureReason ?? "",
+        at: row.ended ?? row.started,
+        link: { page: "pipeline-execution", params: { name: pipeline, execution: row.id } },
       })),
     ...transform
       .filter((job) => job.TransformJobStatus === "Failed")

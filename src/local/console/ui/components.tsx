@@ -72,12 +72,19 @@ const STATUS_TONE: Record<string, string> = {
   RollingBack: "warn",
   INSUFFICIENT_DATA: "muted",
   PendingManualApproval: "warn",
+  // Pipeline steps that have not run: waiting for earlier steps, on a branch not taken, or never reached.
+  Pending: "muted",
+  Skipped: "muted",
+  NotStarted: "muted",
 };
 
+/** The colour family of a status (ok, bad, warn, busy, muted), from its first word. */
+export function toneOf(status: string): string {
+  return STATUS_TONE[status.split(" ")[0] ?? ""] ?? "busy";
+}
+
 export function Status(props: { value: string }) {
-  const first = props.value.split(" ")[0] ?? "";
-  const tone = STATUS_TONE[first] ?? "busy";
-  return <span class={`status status-${tone}`}>{props.value}</span>;
+  return <span class={`status status-${toneOf(props.value)}`}>{props.value}</span>;
 }
 
 export function Section(props: {

@@ -4,6 +4,7 @@ import { endpointPages, modelPages } from "./hosting";
 import { trainingPages, transformPages } from "./jobs";
 import { lambdaPages } from "./lambda";
 import { overviewPage } from "./overview";
+import { pipelinePages, registryPages } from "./pipelines";
 import { experimentPages, processingPages } from "./processing";
 
 /**
@@ -16,6 +17,8 @@ export const PAGES: ConsolePage[] = [
   ...processingPages,
   ...transformPages,
   ...experimentPages,
+  ...pipelinePages,
+  ...registryPages,
   ...modelPages,
   ...endpointPages,
   ...lambdaPages,
