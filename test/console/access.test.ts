@@ -177,6 +177,36 @@ describe("the local console's door", () => {
     expect(JSON.parse(own.body).message).toContain("Could not find endpoint");
   });
 
+  it("checks the pipeline and registry actions' input before the service sees it, then answers as the service does", async () => {
+    const { cookie, key } = await signIn();
+    const headers = {
+      Cookie: cookie,
+      "X-Console-Key": key,
+      "Content-Type": "application/json",
+      Origin: server.url,
+    };
+    const act = (action: string, input: Record<string, string>) =>
+      send(`/_console/api/action/${action}`, { method: "POST", body: JSON.stringify(input), headers });
+    // Only a versioned package's ARN: nothing else reaches UpdateModelPackage.
+    const notArn = await act("approve-model-package", { arn: "some-group/1" });
+    expect(notArn.status).toBe(400);
+    expect(JSON.parse(notArn.body).message).toContain("versioned model package");
+    const missing = await act("approve-model-package", {
+      arn: `arn:aws:sagemaker:${server.region}:000000000000:model-package/no-such-group/1`,
+    });
+    expect(missing.status).toBe(400);
+    expect(JSON.parse(missing.body).code).toBe("ValidationException");
+    const badId = await act("stop-pipeline-execution", { name: "no-such-pipeline", execution: "../x" });
+    expect(badId.status).toBe(400);
+    expect(JSON.parse(badId.body).message).toContain("not a pipeline execution id");
+    const noPipeline = await act("stop-pipeline-execution", {
+      name: "no-such-pipeline",
+      execution: "abc123",
+    });
+    expect(noPipeline.status).toBe(400);
+    expect(JSON.parse(noPipeline.body).code).toBe("ResourceNotFound");
+  });
+
   it("answers only requests addressed to this server (DNS rebinding) and no CORS preflight", async () => {
     const { cookie, key } = await signIn();
     const rebound = await send("/_console/api/view/overview", {

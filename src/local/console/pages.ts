@@ -103,7 +103,9 @@ export const ACTIONS: Record<string, (sources: ConsoleSources, input: Params) =>
     sources.sagemaker.processing.stopProcessingJob({ ProcessingJobName: name(input) }),
   "stop-pipeline-execution": (sources, input) => {
     const { pipelines } = sources.sagemaker;
-    const arn = `${pipelines.describePipeline({ PipelineName: name(input) }).PipelineArn}/execution/${executionId(input)}`;
+    // Both names checked before the service is asked anything.
+    const [pipelineName, id] = [name(input), executionId(input)];
+    const arn = `${pipelines.describePipeline({ PipelineName: pipelineName }).PipelineArn}/execution/${id}`;
     return pipelines.stopPipelineExecution({ PipelineExecutionArn: arn });
   },
   // The console's approve and reject are UpdateModelPackage, as the SDK's model_package.update_approval_status().
