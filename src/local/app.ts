@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ensureLocalCredentials, type LocalCredentials } from "../common/local-credentials";
 import { adminRoute } from "./admin";
+import { consoleRoute } from "./console/route";
 import { Gate } from "./protocol/gate";
 import { readInput } from "./protocol/model";
 import { MODELS } from "./protocol/models";
@@ -96,8 +97,16 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     validationCode: "ValidationException",
     serviceName: "Local Lambda",
   });
+  // The local console (/_console/): its own sessions, reading the services above through their typed APIs.
+  const localConsole = consoleRoute({
+    stateDir: options.stateDir,
+    credentials,
+    port: () => Number(new URL(options.url()).port),
+    sources: { context, sagemaker, lambda, autoscaling },
+  });
   const router = new Router(
     [
+      localConsole,
       adminRoute({
         identity: context,
         settings: context.settings,
@@ -163,6 +172,7 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
       lambda.start();
     },
     async stop() {
+      localConsole.stop();
       try {
         // Activities under way stop waiting first (they stay InProgress and resume at the next start).
         await autoscaling.stop();

@@ -2,6 +2,7 @@
 export * from "./async-predictor";
 export * from "./cleanup";
 export * from "./config";
+export * from "./console-link";
 export * from "./cost";
 export * from "./endpoint-metrics";
 export * from "./estimator";

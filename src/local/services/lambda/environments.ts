@@ -58,7 +58,7 @@ export interface InvocationResult {
   initDurationMs?: number;
 }
 
-type EnvironmentState = "init" | "idle" | "busy" | "dead";
+export type EnvironmentState = "init" | "idle" | "busy" | "dead";
 
 /** Lambda's own limit on the init phase of an on-demand environment. */
 const INIT_TIMEOUT_MS = 10_000;
@@ -193,6 +193,10 @@ export class ExecutionEnvironment {
         this.onGone(this);
       },
     });
+  }
+
+  get pid(): number | undefined {
+    return this.alive ? this.child.pid : undefined;
   }
 
   get alive(): boolean {
@@ -354,6 +358,15 @@ function environmentVariables(spec: EnvironmentSpec, logStream: string): NodeJS.
  * `limit` run (the function's concurrency), or nothing: the caller throttles. An update of the function retires
  * the environments of the old code: idle ones stop now, busy ones when their invocation ends.
  */
+/** One execution environment as the console lists it. */
+export interface EnvironmentSnapshot {
+  id: string;
+  logStream: string;
+  state: EnvironmentState;
+  pid?: number;
+  lastUsed: number;
+}
+
 export class FunctionPool {
   private readonly environments = new Set<ExecutionEnvironment>();
   private generation = 0;
@@ -367,6 +380,16 @@ export class FunctionPool {
 
   get size(): number {
     return this.environments.size;
+  }
+
+  snapshot(): EnvironmentSnapshot[] {
+    return [...this.environments].map((environment) => ({
+      id: environment.id,
+      logStream: environment.logStream,
+      state: environment.state,
+      pid: environment.pid,
+      lastUsed: environment.lastUsed,
+    }));
   }
 
   acquire(): ExecutionEnvironment | undefined {

@@ -19,8 +19,14 @@ import { AwsError, reportUnexpected } from "../../core/errors";
 import { pageOf } from "../../core/listing";
 import { JsonStore } from "../../core/store";
 import type { ServiceContext } from "../context";
+import { LambdaActivity } from "./activity";
 import { copyImageFolder, extractPackage, handlerFileExists, inspectPackage } from "./code";
-import { type EnvironmentSpec, FunctionPool, type InvocationResult } from "./environments";
+import {
+  type EnvironmentSnapshot,
+  type EnvironmentSpec,
+  FunctionPool,
+  type InvocationResult,
+} from "./environments";
 import { type EventOutcome, EventQueue, type QueuedEvent } from "./event-queue";
 import {
   FUNCTION_STATE,
@@ -114,6 +120,8 @@ export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly events: EventQueue;
   private reclaimer: NodeJS.Timeout | undefined;
+  /** Invocation counts and AWS/Lambda metrics per function. */
+  readonly activity: LambdaActivity;
 
   constructor(private readonly ctx: ServiceContext) {
     const root = join(ctx.stateDir, "lambda");
@@ -122,6 +130,12 @@ export class LambdaService {
     );
     this.codeRoot = join(root, "code");
     this.events = new EventQueue(root, (event) => this.runEvent(event));
+    this.activity = new LambdaActivity(ctx.cloudwatch, ctx.settings.metrics);
+  }
+
+  /** A function's execution environments now (the local console shows them; no AWS operation does). */
+  environments(name: string): EnvironmentSnapshot[] {
+    return this.pools.get(name)?.snapshot() ?? [];
   }
 
   private get packageBucket(): string {
@@ -312,6 +326,7 @@ export class LambdaService {
     const name = fn.configuration.FunctionName as string;
     this.store.delete(name);
     this.events.dropFunction(name);
+    this.activity.forget(name);
     const pool = this.pools.get(name);
     this.pools.delete(name);
     await pool?.stopAll();
@@ -386,9 +401,14 @@ export class LambdaService {
   ) {
     const pool = this.pool(name);
     const environment = pool.acquire();
-    if (!environment) return "throttled" as const;
+    if (!environment) {
+      this.activity.record(name, "throttled");
+      return "throttled" as const;
+    }
     try {
-      return await environment.run(invocation);
+      const result = await environment.run(invocation);
+      this.activity.record(name, result);
+      return result;
     } finally {
       pool.release(environment);
     }

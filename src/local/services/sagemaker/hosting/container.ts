@@ -54,6 +54,8 @@ export interface InvokeOptions {
 export class InferenceContainer {
   state: ContainerState = "starting";
   port = 0;
+  /** How many times the container was started again after it died (the console shows it). */
+  restarts = 0;
   /** Keep-alive connections to the container: a new TCP connection per invocation would cost more than the model. */
   readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private child: SupervisedChild | undefined;
@@ -163,6 +165,7 @@ export class InferenceContainer {
     setTimeout(() => {
       if (this.state !== "down") return;
       this.options.log([`Restarting container ${this.instanceId}.`]);
+      this.restarts++;
       this.boot().catch((error: Error) => {
         this.options.log([`Container ${this.instanceId} failed to restart: ${error.message}`]);
       });

@@ -40,6 +40,24 @@ import {
   TrafficSplit,
 } from "./rollout";
 
+/** One fleet behind an endpoint, as `processes()` reports it. */
+export interface EndpointProcesses {
+  /** "new": the fleet a staged rollout is moving traffic to. */
+  fleet: "serving" | "new";
+  endpointConfigName: string;
+  /** Share of requests the fleet gets (1 outside a staged rollout). */
+  trafficShare: number;
+  variants: {
+    VariantName: string;
+    serverless: boolean;
+    inFlight: number;
+    instances: {
+      instanceId: string;
+      containers: { hostname: string; pid?: number; state: string; restarts: number }[];
+    }[];
+  }[];
+}
+
 /** How often backlogs and utilization are sampled (AWS publishes them each minute). */
 const SAMPLE_MS = 5_000;
 
@@ -100,6 +118,41 @@ export class Endpoints implements EndpointDirectory {
       serving: live?.split ? live.split.pick(targetVariant) : live?.deployment,
       asyncInference: record.asyncInference && this.asyncInference.queue(name),
     };
+  }
+
+  /**
+   * What runs behind an endpoint now, for the local console (AWS shows no processes; this is no AWS operation):
+   * the serving fleet and, during a staged rollout, the new one, each variant's instances and their containers.
+   */
+  processes(name: string): EndpointProcesses[] {
+    const live = this.live.get(storeKey(name));
+    if (!live) return [];
+    const fleets: EndpointProcesses[] = [];
+    const describe = (fleet: EndpointProcesses["fleet"], deployment: Deployment | undefined): void => {
+      if (!deployment) return;
+      fleets.push({
+        fleet,
+        endpointConfigName: deployment.endpointConfigName,
+        trafficShare: live.split ? (fleet === "new" ? live.split.greenShare : 1 - live.split.greenShare) : 1,
+        variants: deployment.variants.map((variant) => ({
+          VariantName: variant.name,
+          serverless: variant.serverless,
+          inFlight: variant.fleet.inFlight,
+          instances: variant.fleet.instances.map((instance) => ({
+            instanceId: instance.instanceId,
+            containers: instance.containers.map(({ hostname, container }) => ({
+              hostname,
+              pid: container.pid,
+              state: container.state,
+              restarts: container.restarts,
+            })),
+          })),
+        })),
+      });
+    };
+    describe("serving", live.split ? live.split.blue : live.deployment);
+    describe("new", live.split?.green);
+    return fleets;
   }
 
   /** An asynchronous endpoint's requests accepted and not yet answered (ApproximateBacklogSize). */
