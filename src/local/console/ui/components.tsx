@@ -313,3 +313,31 @@ export function S3Uri(props: { uri?: string }) {
     />
   );
 }
+
+/**
+ * The summary every page of a resource that runs opens with: its status and failure reason first, then the page's
+ * own rows, and its one action (stop or delete) while it applies.
+ */
+export function StatusSummary(props: {
+  status: string;
+  failureReason?: string;
+  action?: { label: string; name: string; input: Record<string, string>; testId: string } | null;
+  items: [string, ComponentChildren][];
+}) {
+  const { t } = useI18n();
+  const { action } = props;
+  return (
+    <Section title={t("summary")} actions={action ? <ActionButton {...action} danger /> : null}>
+      <KeyValues
+        items={[
+          [t("status"), <Status key="s" value={props.status} />],
+          [
+            t("failureReason"),
+            props.failureReason ? <span class="error-text">{props.failureReason}</span> : undefined,
+          ],
+          ...props.items,
+        ]}
+      />
+    </Section>
+  );
+}

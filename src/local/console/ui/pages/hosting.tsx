@@ -9,7 +9,6 @@ import type {
 import { Charts } from "../chart";
 import {
   A,
-  ActionButton,
   KeyValues,
   LogView,
   Mono,
@@ -17,6 +16,7 @@ import {
   S3Uri,
   Section,
   Status,
+  StatusSummary,
   Table,
   Time,
 } from "../components";
@@ -237,41 +237,33 @@ function Endpoint({ view }: PageProps<EndpointView>) {
   );
   return (
     <>
-      <Section
-        title={t("summary")}
-        actions={
-          view.canDelete ? (
-            <ActionButton
-              label={t("deleteEndpoint")}
-              name="delete-endpoint"
-              input={{ name: view.name }}
-              danger
-              testId="delete"
-            />
-          ) : null
+      <StatusSummary
+        status={view.status}
+        failureReason={view.failureReason}
+        action={
+          view.canDelete
+            ? {
+                label: t("deleteEndpoint"),
+                name: "delete-endpoint",
+                input: { name: view.name },
+                testId: "delete",
+              }
+            : null
         }
-      >
-        <KeyValues
-          items={[
-            [t("status"), <Status key="s" value={view.status} />],
-            [
-              t("failureReason"),
-              view.failureReason ? <span class="error-text">{view.failureReason}</span> : undefined,
-            ],
-            [
-              t("config"),
-              <A key="c" to="endpoint-config" params={{ name: view.config }}>
-                {view.config}
-              </A>,
-            ],
-            [t("kind"), view.kind],
-            [t("created"), <Time key="cr" at={view.created} />],
-            [t("modified"), <Time key="m" at={view.modified} />],
-            [t("lastDeployment"), view.lastDeployment],
-            [t("arn"), <Mono key="a">{view.arn}</Mono>],
-          ]}
-        />
-      </Section>
+        items={[
+          [
+            t("config"),
+            <A key="c" to="endpoint-config" params={{ name: view.config }}>
+              {view.config}
+            </A>,
+          ],
+          [t("kind"), view.kind],
+          [t("created"), <Time key="cr" at={view.created} />],
+          [t("modified"), <Time key="m" at={view.modified} />],
+          [t("lastDeployment"), view.lastDeployment],
+          [t("arn"), <Mono key="a">{view.arn}</Mono>],
+        ]}
+      />
       <Section title={t("variants")}>
         <Table
           testId="variants"

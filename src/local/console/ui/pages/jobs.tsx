@@ -2,7 +2,6 @@ import type { JobListView, TrainingJobView, TransformJobView } from "../../views
 import { Charts } from "../chart";
 import {
   A,
-  ActionButton,
   bytes,
   KeyValues,
   LogView,
@@ -12,6 +11,7 @@ import {
   S3Uri,
   Section,
   Status,
+  StatusSummary,
   seconds,
   Table,
   Time,
@@ -54,37 +54,24 @@ function TrainingJob({ view }: PageProps<TrainingJobView>) {
   const { t } = useI18n();
   return (
     <>
-      <Section
-        title={t("summary")}
-        actions={
-          view.canStop ? (
-            <ActionButton
-              label={t("stopJob")}
-              name="stop-training-job"
-              input={{ name: view.name }}
-              danger
-              testId="stop"
-            />
-          ) : null
+      <StatusSummary
+        status={`${view.status} · ${view.secondaryStatus}`}
+        failureReason={view.failureReason}
+        action={
+          view.canStop
+            ? { label: t("stopJob"), name: "stop-training-job", input: { name: view.name }, testId: "stop" }
+            : null
         }
-      >
-        <KeyValues
-          items={[
-            [t("status"), <Status key="s" value={`${view.status} · ${view.secondaryStatus}`} />],
-            [
-              t("failureReason"),
-              view.failureReason ? <span class="error-text">{view.failureReason}</span> : undefined,
-            ],
-            [t("created"), <Time key="c" at={view.created} />],
-            [t("duration"), view.seconds === undefined ? undefined : `${view.seconds} ${t("seconds")}`],
-            [t("image"), <Mono key="i">{view.image}</Mono>],
-            [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
-            ["MaxRuntimeInSeconds", view.maxRuntimeSeconds],
-            [t("artifact"), <Artifact key="a" view={view} />],
-            [t("arn"), <Mono key="arn">{view.arn}</Mono>],
-          ]}
-        />
-      </Section>
+        items={[
+          [t("created"), <Time key="c" at={view.created} />],
+          [t("duration"), view.seconds === undefined ? undefined : `${view.seconds} ${t("seconds")}`],
+          [t("image"), <Mono key="i">{view.image}</Mono>],
+          [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
+          ["MaxRuntimeInSeconds", view.maxRuntimeSeconds],
+          [t("artifact"), <Artifact key="a" view={view} />],
+          [t("arn"), <Mono key="arn">{view.arn}</Mono>],
+        ]}
+      />
       <Section title={t("timeline")}>
         <Timeline steps={view.timeline} />
       </Section>
@@ -156,43 +143,30 @@ function TransformJob({ view }: PageProps<TransformJobView>) {
   const { t } = useI18n();
   return (
     <>
-      <Section
-        title={t("summary")}
-        actions={
-          view.canStop ? (
-            <ActionButton
-              label={t("stopJob")}
-              name="stop-transform-job"
-              input={{ name: view.name }}
-              danger
-              testId="stop"
-            />
-          ) : null
+      <StatusSummary
+        status={view.status}
+        failureReason={view.failureReason}
+        action={
+          view.canStop
+            ? { label: t("stopJob"), name: "stop-transform-job", input: { name: view.name }, testId: "stop" }
+            : null
         }
-      >
-        <KeyValues
-          items={[
-            [t("status"), <Status key="s" value={view.status} />],
-            [
-              t("failureReason"),
-              view.failureReason ? <span class="error-text">{view.failureReason}</span> : undefined,
-            ],
-            [
-              t("model"),
-              <A key="m" to="model" params={{ name: view.modelName }}>
-                {view.modelName}
-              </A>,
-            ],
-            [t("created"), <Time key="c" at={view.created} />],
-            [t("duration"), view.ended && view.started ? seconds(view.ended - view.started) : undefined],
-            [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
-            [t("batchStrategy"), view.batchStrategy],
-            ["MaxPayloadInMB", view.maxPayloadInMB],
-            ["MaxConcurrentTransforms", view.maxConcurrentTransforms],
-            [t("arn"), <Mono key="arn">{view.arn}</Mono>],
-          ]}
-        />
-      </Section>
+        items={[
+          [
+            t("model"),
+            <A key="m" to="model" params={{ name: view.modelName }}>
+              {view.modelName}
+            </A>,
+          ],
+          [t("created"), <Time key="c" at={view.created} />],
+          [t("duration"), view.ended && view.started ? seconds(view.ended - view.started) : undefined],
+          [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
+          [t("batchStrategy"), view.batchStrategy],
+          ["MaxPayloadInMB", view.maxPayloadInMB],
+          ["MaxConcurrentTransforms", view.maxConcurrentTransforms],
+          [t("arn"), <Mono key="arn">{view.arn}</Mono>],
+        ]}
+      />
       <Section title={t("timeline")}>
         <Timeline steps={view.timeline} />
       </Section>

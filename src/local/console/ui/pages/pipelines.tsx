@@ -18,6 +18,7 @@ import {
   S3Link,
   Section,
   Status,
+  StatusSummary,
   seconds,
   Table,
   Time,
@@ -244,50 +245,42 @@ function PipelineExecution({ view }: PageProps<PipelineExecutionView>) {
   const { t } = useI18n();
   return (
     <>
-      <Section
-        title={t("summary")}
-        actions={
-          view.canStop ? (
-            <ActionButton
-              label={t("stopExecution")}
-              name="stop-pipeline-execution"
-              input={{ name: view.pipeline, execution: view.id }}
-              danger
-              testId="stop"
-            />
-          ) : null
+      <StatusSummary
+        status={view.status}
+        failureReason={view.failureReason}
+        action={
+          view.canStop
+            ? {
+                label: t("stopExecution"),
+                name: "stop-pipeline-execution",
+                input: { name: view.pipeline, execution: view.id },
+                testId: "stop",
+              }
+            : null
         }
-      >
-        <KeyValues
-          items={[
-            [t("status"), <Status key="s" value={view.status} />],
-            [
-              t("failureReason"),
-              view.failureReason ? <span class="error-text">{view.failureReason}</span> : undefined,
-            ],
-            [
-              t("pipeline"),
-              <A key="p" to="pipeline" params={{ name: view.pipeline }}>
-                {view.pipeline}
-              </A>,
-            ],
-            [t("name"), view.displayName],
-            [t("description"), view.description],
-            [t("started"), <Time key="c" at={view.started} />],
-            [t("modified"), <Time key="m" at={view.modified} />],
-            [
-              t("experiment"),
-              view.experiment?.experimentName ? (
-                <A to="experiment" params={{ name: view.experiment.experimentName }}>
-                  {view.experiment.experimentName}
-                  {view.experiment.trialName ? ` / ${view.experiment.trialName}` : ""}
-                </A>
-              ) : undefined,
-            ],
-            [t("arn"), <Mono key="a">{view.arn}</Mono>],
-          ]}
-        />
-      </Section>
+        items={[
+          [
+            t("pipeline"),
+            <A key="p" to="pipeline" params={{ name: view.pipeline }}>
+              {view.pipeline}
+            </A>,
+          ],
+          [t("name"), view.displayName],
+          [t("description"), view.description],
+          [t("started"), <Time key="c" at={view.started} />],
+          [t("modified"), <Time key="m" at={view.modified} />],
+          [
+            t("experiment"),
+            view.experiment?.experimentName ? (
+              <A to="experiment" params={{ name: view.experiment.experimentName }}>
+                {view.experiment.experimentName}
+                {view.experiment.trialName ? ` / ${view.experiment.trialName}` : ""}
+              </A>
+            ) : undefined,
+          ],
+          [t("arn"), <Mono key="a">{view.arn}</Mono>],
+        ]}
+      />
       <Section title={t("dag")}>
         <DagView dag={view.dag} execution />
       </Section>

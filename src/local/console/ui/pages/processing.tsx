@@ -2,7 +2,6 @@ import type { ExperimentsView, ExperimentView, JobListView, ProcessingJobView, R
 import { BarChart } from "../chart";
 import {
   A,
-  ActionButton,
   type Column,
   KeyValues,
   LogView,
@@ -11,6 +10,7 @@ import {
   S3Uri,
   Section,
   Status,
+  StatusSummary,
   seconds,
   Table,
   Time,
@@ -54,46 +54,33 @@ function ProcessingJob({ view }: PageProps<ProcessingJobView>) {
   ];
   return (
     <>
-      <Section
-        title={t("summary")}
-        actions={
-          view.canStop ? (
-            <ActionButton
-              label={t("stopJob")}
-              name="stop-processing-job"
-              input={{ name: view.name }}
-              danger
-              testId="stop"
-            />
-          ) : null
+      <StatusSummary
+        status={view.status}
+        failureReason={view.failureReason}
+        action={
+          view.canStop
+            ? { label: t("stopJob"), name: "stop-processing-job", input: { name: view.name }, testId: "stop" }
+            : null
         }
-      >
-        <KeyValues
-          items={[
-            [t("status"), <Status key="s" value={view.status} />],
-            [
-              t("failureReason"),
-              view.failureReason ? <span class="error-text">{view.failureReason}</span> : undefined,
-            ],
-            [t("exitMessage"), view.exitMessage],
-            [t("created"), <Time key="c" at={view.created} />],
-            [t("duration"), view.ended && view.started ? seconds(view.ended - view.started) : undefined],
-            [t("image"), <Mono key="i">{view.image}</Mono>],
-            [t("entrypoint"), <Mono key="e">{view.entrypoint.join(" ")}</Mono>],
-            [t("arguments"), view.arguments.length ? <Mono>{view.arguments.join(" ")}</Mono> : undefined],
-            [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
-            [
-              t("experiment"),
-              view.experiment?.experimentName ? (
-                <A to="experiment" params={{ name: view.experiment.experimentName }}>
-                  {view.experiment.experimentName}
-                </A>
-              ) : undefined,
-            ],
-            [t("arn"), <Mono key="a">{view.arn}</Mono>],
-          ]}
-        />
-      </Section>
+        items={[
+          [t("exitMessage"), view.exitMessage],
+          [t("created"), <Time key="c" at={view.created} />],
+          [t("duration"), view.ended && view.started ? seconds(view.ended - view.started) : undefined],
+          [t("image"), <Mono key="i">{view.image}</Mono>],
+          [t("entrypoint"), <Mono key="e">{view.entrypoint.join(" ")}</Mono>],
+          [t("arguments"), view.arguments.length ? <Mono>{view.arguments.join(" ")}</Mono> : undefined],
+          [t("instanceType"), `${view.instanceType ?? "–"} × ${view.instanceCount ?? 1}`],
+          [
+            t("experiment"),
+            view.experiment?.experimentName ? (
+              <A to="experiment" params={{ name: view.experiment.experimentName }}>
+                {view.experiment.experimentName}
+              </A>
+            ) : undefined,
+          ],
+          [t("arn"), <Mono key="a">{view.arn}</Mono>],
+        ]}
+      />
       <Section title={t("timeline")}>
         <Timeline steps={view.timeline} />
       </Section>
