@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { failJob, jobRootArgument, runEntryPoint } from "../entry-run";
 import { endWithParent } from "../parent-watch";
 import { processingCommand } from "./command";
 import { mapArgument, processingLayout } from "./paths";
@@ -16,20 +15,9 @@ interface JobConfig {
   AppSpecification?: { ContainerEntrypoint?: string[]; ContainerArguments?: string[] };
 }
 
-function fail(failureFile: string, reason: string): never {
-  writeFileSync(failureFile, reason);
-  console.error(reason);
-  process.exit(1);
-}
-
 function main(): void {
   endWithParent();
-  const root = process.argv[2];
-  if (!root) {
-    console.error("usage: main <job folder standing for /opt/ml>");
-    process.exit(2);
-  }
-  const layout = processingLayout(resolve(root));
+  const layout = processingLayout(jobRootArgument());
   mkdirSync(layout.outputDir, { recursive: true });
   const config = JSON.parse(readFileSync(layout.jobConfigFile, "utf8")) as JobConfig;
   const declared = [
@@ -38,30 +26,15 @@ function main(): void {
   ];
   const argv = declared.map((argument) => mapArgument(argument, layout.root));
   const command = processingCommand(argv, declared);
-  if (!command.ok) fail(layout.failureFile, `ClientError: ${command.reason}`);
+  if (!command.ok) failJob(layout.failureFile, `ClientError: ${command.reason}`);
 
   console.log(`Running ${declared.join(" ")}`);
-  const child = spawn(command.command, command.args, {
+  runEntryPoint({
+    ...command,
+    description: `the entry point (${declared.join(" ")})`,
     cwd: layout.root,
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
-    stdio: "inherit",
-  });
-  // The platform signals the whole process group; the runtime waits for the script to finish its shutdown.
-  process.on("SIGTERM", () => undefined);
-  child.on("error", (error) => {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    fail(
-      layout.failureFile,
-      missing
-        ? `ClientError: ${command.interpreter} is not installed on this machine, so the entry point (${declared.join(" ")}) cannot run. Install it (for Python: python3 on PATH) or use a .ts/.js script.`
-        : `ClientError: could not start the entry point with ${command.interpreter}: ${error.message}`,
-    );
-  });
-  child.on("exit", (code, signal) => {
-    if (code !== 0) {
-      console.error(`The entry point exited with ${signal ? `signal ${signal}` : `code ${code}`}.`);
-    }
-    process.exit(code ?? 128 + (signal === "SIGKILL" ? 9 : 15));
+    failureFile: layout.failureFile,
   });
 }
 
