@@ -75,7 +75,7 @@ export function plotHtml(figure: PlotFigure, withLibrary: boolean): string {
     `<script type="text/javascript">(function () { var tries = 0; (function draw() { ` +
     `if (window.Plotly) { window.Plotly.newPlot("${id}", ${args}); } ` +
     `else if (++tries < 150) { setTimeout(draw, 100); } ` +
-    `else { document.getElementById("${id}").textContent = "plotly.js is not loaded: in a live notebook re-run its first chart cell; an executed copy loads plotly.min.js from the runner\'s output folder (.work/labs), so keep that file beside the copies."; } })(); })();</script>`
+    `else { document.getElementById("${id}").textContent = "plotly.js is not loaded: in a live notebook re-run its first chart cell; an executed copy loads plotly.min.js from the runner's output folder (.work/labs), so keep that file beside the copies."; } })(); })();</script>`
   );
 }
 
