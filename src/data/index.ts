@@ -18,6 +18,7 @@ export {
   distinctiveNgrams,
   labelBalance,
   lengthHistogram,
+  markSpaces,
   textLengths,
   toDataFrame,
 } from "./explore";

@@ -65,6 +65,19 @@ export function formatCell(value: unknown): string {
   return String(value);
 }
 
+/**
+ * `text` in at most `max` characters for a table cell: cut at the last space (or punctuation) before the limit, not
+ * inside a word, and ended with "…" when anything was cut.
+ */
+export function shortText(text: string, max = 160): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = chars.slice(0, max - 1).join("");
+  const boundary = Math.max(head.lastIndexOf(" "), head.lastIndexOf(","), head.lastIndexOf(";"));
+  const cut = boundary >= head.length * 0.6 ? head.slice(0, boundary) : head;
+  return `${cut.trimEnd()}…`;
+}
+
 export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, "&amp;")
