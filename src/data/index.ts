@@ -29,6 +29,8 @@ export {
   fetchNsmc,
   locateNsmc,
   NSMC_REPAIR,
+  nsmcAbsenceBilingual,
+  nsmcAbsenceKorean,
   nsmcAbsenceReason,
   nsmcDataset,
   readNsmc,
