@@ -9,9 +9,25 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { installProjectKernel } from "../../src/notebook/install-kernel";
 import type { Notebook } from "../../src/notebook/nbformat";
+import { inTslabKernel } from "../../src/notebook/shutdown-cleanup";
 import { jupyterCommand, ROOT, tempDir, writeNotebook } from "./helpers";
 
 describe("the project's Jupyter kernel", () => {
+  it("is recognised as a tslab kernel (so cleanupOnShutdown registers there), the headless runner is not", () => {
+    const spec = (jp: string) =>
+      JSON.parse(readFileSync(installProjectKernel(ROOT, process.execPath, jp), "utf8")) as {
+        argv: string[];
+      };
+    const argv = spec(tempDir("kernel-argv")).argv.map((a) =>
+      a === "{connection_file}" ? "/tmp/c.json" : a,
+    );
+    expect(inTslabKernel(argv)).toBe(true);
+    expect(inTslabKernel(["node", "/x/node_modules/tslab/bin/tslab", "kernel", "--config-path", "c"])).toBe(
+      true,
+    );
+    expect(inTslabKernel(["node", path.join(ROOT, "dist", "notebook", "lab-kernel-child.js")])).toBe(false);
+  });
+
   it("gives nbconvert's executed copy the execution counts, the failing one included", () => {
     const jupyter = jupyterCommand();
     if (!jupyter)
