@@ -1,7 +1,7 @@
 import { stratifiedSample, stratifiedSplit } from "./clean";
 import { DatasetError } from "./errors";
 import { type LabelledDataset, loadDataset } from "./load";
-import { locateNsmc, NSMC_REPAIR, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
+import { locateNsmc, NSMC_REPAIR, nsmcAbsenceKorean, nsmcAbsenceReason, nsmcDataset } from "./nsmc";
 import { displayPath, sampleReviewsPath, workshopRoot } from "./paths";
 import { recordDataUse } from "./usage";
 
@@ -59,8 +59,9 @@ export function loadReviewCorpus(
     test: toDataset(part),
     source: "sample",
     note: options.forceSample
-      ? "The sample reviews in data/sample (requested), split 80/20 into train and test."
-      : `The sample reviews in data/sample, split 80/20 into train and test: ${unreadable ?? nsmcAbsenceReason(root)}`,
+      ? "요청한 대로 data/sample의 예시 리뷰를 학습 80% / 테스트 20%로 나눠 씁니다. (The sample reviews in data/sample (requested), split 80/20 into train and test.)"
+      : `data/sample의 예시 리뷰를 학습 80% / 테스트 20%로 나눠 씁니다. ${unreadable ? "NSMC 사본을 NSMC로 읽을 수 없습니다. `npm run data`로 검증된 사본을 받으세요. 그때까지 랩은 data/sample의 예시 리뷰를 씁니다." : nsmcAbsenceKorean(root)} ` +
+        `(The sample reviews in data/sample, split 80/20 into train and test: ${unreadable ?? nsmcAbsenceReason(root)})`,
   };
 }
 

@@ -103,6 +103,14 @@ const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
  * quantity an NB-LR classifier weighs). Characters, not words: Korean endings glue onto words, so word
  * counts scatter; syllable n-grams such as "최고" or "노잼" carry the sentiment.
  */
+/**
+ * An n-gram as a reader should see it: a space inside it (the n-gram runs across a word boundary, as "이 너" from
+ * "...이 너무...") shown as "▁" (U+2581, the mark SentencePiece uses), so "이▁너" cannot be misread as a word.
+ */
+export function markSpaces(text: string): string {
+  return text.replace(/ /g, "\u2581");
+}
+
 export function distinctiveNgrams(dataset: LabelledDataset, options: NgramOptions = {}): DistinctiveNgram[] {
   const { sizes = [2, 3], top = 15, minCount = 20, alpha = 1, onProgress } = options;
   const labels = [...new Set(dataset.labels)].sort();

@@ -18,6 +18,7 @@ export {
   distinctiveNgrams,
   labelBalance,
   lengthHistogram,
+  markSpaces,
   textLengths,
   toDataFrame,
 } from "./explore";
@@ -28,6 +29,8 @@ export {
   fetchNsmc,
   locateNsmc,
   NSMC_REPAIR,
+  nsmcAbsenceBilingual,
+  nsmcAbsenceKorean,
   nsmcAbsenceReason,
   nsmcDataset,
   readNsmc,

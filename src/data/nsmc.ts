@@ -106,6 +106,25 @@ export function nsmcAbsenceReason(root: string = workshopRoot()): string {
   return `${parts.join(", and ")}. ${fix}; until then the labs use the sample reviews in data/sample.`;
 }
 
+/**
+ * The Korean sentence a Korean lab shows first (the English `nsmcAbsenceReason` follows it in parentheses): what
+ * is wrong with the corpus in one clause (absent, damaged, files missing) and the fix.
+ */
+export function nsmcAbsenceKorean(root?: string): string {
+  const reason = nsmcAbsenceReason(root);
+  const what = reason.includes("is damaged")
+    ? "NSMC 사본이 손상되었습니다(파일 크기나 SHA-256이 고정값과 다릅니다). `npm run data`로 검증된 사본을 다시 받으세요"
+    : reason.includes("NSMC is not in") || reason.includes("has neither")
+      ? "NSMC가 data/nsmc에 없고 NSMC_DIR로 지정한 폴더도 없습니다. `npm run data`(인터넷 필요)로 내려받거나 NSMC_DIR에 두 파일이 든 폴더를 지정하세요"
+      : "NSMC 폴더에 파일이 빠져 있습니다(ratings_train.txt, ratings_test.txt 둘 다 필요). `npm run data`로 받으세요";
+  return `${what}. 그때까지 랩은 data/sample의 예시 리뷰를 씁니다.`;
+}
+
+/** Korean first, the English detail beside it: `<한국어>. (<English>)`. */
+export function nsmcAbsenceBilingual(root?: string): string {
+  return `${nsmcAbsenceKorean(root)} (${nsmcAbsenceReason(root)})`;
+}
+
 export interface NsmcFileCheck {
   file: string;
   name: string;

@@ -3,13 +3,14 @@ import { consoleSignInUrl } from "../common/console-link";
 import { defaultStateDir } from "../common/local-sagemaker";
 import { stopLocalSageMaker } from "../sagemaker/local-launcher";
 import { formatLocalStatus, localSageMakerStatus } from "../sagemaker/local-status";
+import { clientSetupLines } from "./client-setup";
 import { DEFAULT_LOCAL_PORT, startLocalServer } from "./server";
 
 const USAGE = `Usage: npm run local -- [start|status|stop] [--port N] [--state-dir DIR]
 
   (start)   Starts local SageMaker (SageMaker, SageMaker Runtime, S3, CloudWatch and Lambda APIs) on 127.0.0.1. It
             admits only requests signed with the key it keeps in <state folder>/credentials (profile "local"); it
-            prints the two export lines that let the AWS CLI, boto3 or any SDK use it, and a sign-in link to its
+            prints the export lines that let the AWS CLI, boto3 or any SDK use it, and a sign-in link to its
             console (/_console/). Ctrl-C stops it.
   status    What the server of the state folder holds: URL, port, pid, running jobs, endpoints with their
             instance counts, and the processes (containers, jobs) with their pids.
@@ -48,9 +49,7 @@ async function start(port: number | undefined, stateDir: string | undefined): Pr
   process.stdout.write(
     [
       server.url,
-      `export AWS_SHARED_CREDENTIALS_FILE=${server.credentials.file} AWS_PROFILE=local`,
-      `export AWS_REGION=${server.region} AWS_DEFAULT_REGION=${server.region}`,
-      `# then: aws --endpoint-url ${server.url} s3 ls   (any AWS CLI version; boto3: endpoint_url=...)`,
+      ...clientSetupLines(server.url, server.credentials.file, server.region),
       `# console (one-time sign-in link, 12 hours; npm run console makes another): ${consoleSignInUrl(server.url, server.credentials)}`,
       "# status: npm run local -- status    stop: Ctrl-C, or npm run local -- stop",
       "",

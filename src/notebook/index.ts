@@ -28,4 +28,4 @@ export {
   workshopReadiness,
 } from "./readiness";
 export { type CleanupOnShutdownOptions, cleanupOnShutdown, inTslabKernel } from "./shutdown-cleanup";
-export { type ShowTableOptions, showTable } from "./table";
+export { type ShowTableOptions, shortText, showTable } from "./table";

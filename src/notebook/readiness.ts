@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { resolveKnobPath } from "../common/knob-path";
-import { locateNsmc, NSMC_REPAIR, nsmcAbsenceReason, verifyNsmcCopy } from "../data/nsmc";
+import { locateNsmc, NSMC_REPAIR, nsmcAbsenceBilingual, verifyNsmcCopy } from "../data/nsmc";
 import { dataFolders, sampleReviewsPath } from "../data/paths";
 import { projectRoot } from "../project";
 import { loadWorkshopConfig } from "../sagemaker/config";
@@ -206,7 +206,7 @@ export function dataReadiness(root: string = projectRoot()): ReadinessCheck[] {
   return [
     nsmc
       ? { check: "NSMC corpus", status: "ok", detail: `${nsmc.dir} (from ${nsmc.source})` }
-      : { check: "NSMC corpus", status: "warn", detail: nsmcAbsenceReason(root) },
+      : { check: "NSMC corpus", status: "warn", detail: nsmcAbsenceBilingual(root) },
     existsSync(sample)
       ? { check: "sample reviews", status: "ok", detail: path.relative(root, sample) }
       : { check: "sample reviews", status: "fail", detail: `${sample} is missing: restore it from git.` },
@@ -235,7 +235,7 @@ export async function nsmcChecksumReadiness(root: string = projectRoot()): Promi
         checks.push({
           check: "NSMC checksums",
           status: "warn",
-          detail: `no copy to verify: ${nsmcAbsenceReason(root)}`,
+          detail: `검증할 사본이 없습니다 (no copy to verify): ${nsmcAbsenceBilingual(root)}`,
         });
       } else if (label !== "data/nsmc") {
         checks.push({

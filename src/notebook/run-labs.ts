@@ -4,6 +4,7 @@
  * A failing notebook stops at its failing cell; the others still run, so one run shows every broken lab.
  * Knobs: LABS_CELL_TIMEOUT_S (per-cell limit, default 600), LABS_DIR and LABS_OUT_DIR (other folders).
  */
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { resolveKnobPath } from "../common/knob-path";
 import { defaultStateDir, type LocalSageMakerHealth } from "../common/local-sagemaker";
@@ -147,11 +148,16 @@ export function formatSummary(rows: { notebook: string; result: NotebookRunResul
   if (rows.some((r) => (r.result.dataUses ?? []).some((u) => u.quick))) {
     notes.push('data "(quick)": WORKSHOP_QUICK=1 subsets, not the whole dataset.');
   }
+  const plotly = rows.map((r) => r.result.plotlyFile).find((f) => f !== undefined);
+  const plotlyNote =
+    plotly && existsSync(plotly)
+      ? ` (+ plotly.js once, ${formatBytes(statSync(plotly).size)}: ${plotly})`
+      : "";
   return [
     line(header),
     widths.map((w) => "-".repeat(w)).join("  "),
     ...body.map(line),
-    `total ${total.toFixed(1)} s, executed copies ${formatBytes(bytes)}`,
+    `total ${total.toFixed(1)} s, executed copies ${formatBytes(bytes)}${plotlyNote}`,
     ...notes,
   ].join("\n");
 }
@@ -176,7 +182,7 @@ export async function runLabs(
   for (const file of notebooks) {
     const relative = path.relative(labsDir, file);
     log(`▶ ${relative}`);
-    const result = await runNotebook(file, { outputPath: path.join(outDir, relative) });
+    const result = await runNotebook(file, { outputPath: path.join(outDir, relative), assetsDir: outDir });
     log(
       result.status === "ok"
         ? `✓ ${relative} (${result.seconds.toFixed(1)} s)`

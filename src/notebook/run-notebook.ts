@@ -4,7 +4,7 @@
  * outputs and execution counts, whatever happened.
  */
 import { fork } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DataUse } from "../data/usage";
 import { projectRoot } from "../project";
@@ -18,6 +18,7 @@ import {
   splitLines,
 } from "./nbformat";
 import { labParam } from "./params";
+import { inlinePlotlyElement, plotlyBundleFile, plotlyLoaderElement } from "./plot";
 import { labIdOf, type SweepOutcome, sweepLab } from "./sweep";
 
 export interface RunNotebookOptions {
@@ -32,6 +33,12 @@ export interface RunNotebookOptions {
    * in the notebook's environment (default true; unnumbered notebooks have no lab to sweep).
    */
   sweep?: boolean;
+  /**
+   * Where the executed copy's charts find plotly.js: the inline copy (4.8 MB, once per notebook) is replaced by a
+   * loader of `<assetsDir>/plotly.min.js`, written there once (default: the executed copy's folder; `npm run labs`
+   * uses its output folder, so every copy shares one). `false` keeps plotly.js inline.
+   */
+  assetsDir?: string | false;
 }
 
 /** One cell tagged "cleanup", as it went after a failure. */
@@ -71,6 +78,8 @@ export interface NotebookRunResult {
   outputPath?: string;
   /** Size of the executed copy in bytes. */
   outputBytes?: number;
+  /** The plotly.js file the executed copy's charts load, when they have any. */
+  plotlyFile?: string;
   failure?: CellFailure;
   /** Set when the notebook failed: its cleanup cells and the lab's sweep. */
   afterFailure?: AfterFailure;
@@ -116,6 +125,38 @@ function executedCopy(
     return { ...cell, execution_count: counts.get(i) ?? null, outputs: out };
   });
   return { ...notebook, cells };
+}
+
+/**
+ * Replaces the inline plotly.js in the copy's chart outputs by a loader of one shared `plotly.min.js` in
+ * `assetsDir` (written when missing or different); returns that file, or undefined when no output carried it.
+ */
+export function externalizePlotly(
+  copy: { cells: { outputs?: { output_type: string; data?: Record<string, unknown> }[] }[] },
+  outputPath: string,
+  assetsDir: string,
+): string | undefined {
+  const inline = inlinePlotlyElement();
+  const target = path.join(assetsDir, "plotly.min.js");
+  const relative = path.relative(path.dirname(outputPath), target).split(path.sep).join("/");
+  let used = false;
+  for (const cell of copy.cells) {
+    for (const output of cell.outputs ?? []) {
+      if (output.output_type !== "display_data" || !output.data) continue;
+      const html = output.data["text/html"];
+      const text = Array.isArray(html) ? html.join("") : html;
+      if (typeof text !== "string" || !text.includes(inline)) continue;
+      output.data["text/html"] = text.replace(inline, plotlyLoaderElement(relative));
+      used = true;
+    }
+  }
+  if (!used) return undefined;
+  const source = plotlyBundleFile();
+  if (!existsSync(target) || statSync(target).size !== statSync(source).size) {
+    mkdirSync(assetsDir, { recursive: true });
+    copyFileSync(source, target);
+  }
+  return target;
 }
 
 function errorOutput(failure: CellFailure): NotebookOutput {
@@ -283,10 +324,14 @@ export async function runNotebook(
 
   let outputPath: string | undefined;
   let outputBytes: number | undefined;
+  let plotlyFile: string | undefined;
   if (options.outputPath) {
     outputPath = path.resolve(options.outputPath);
     mkdirSync(path.dirname(outputPath), { recursive: true });
-    const text = `${JSON.stringify(executedCopy(notebook, outputs, counts), null, 1)}\n`;
+    const copy = executedCopy(notebook, outputs, counts);
+    if (options.assetsDir !== false)
+      plotlyFile = externalizePlotly(copy, outputPath, options.assetsDir ?? path.dirname(outputPath));
+    const text = `${JSON.stringify(copy, null, 1)}\n`;
     writeFileSync(outputPath, text);
     outputBytes = Buffer.byteLength(text);
   }
@@ -297,6 +342,7 @@ export async function runNotebook(
     cellsRun,
     ...(outputPath ? { outputPath } : {}),
     ...(outputBytes !== undefined ? { outputBytes } : {}),
+    ...(plotlyFile ? { plotlyFile } : {}),
     ...(failure ? { failure } : {}),
     ...(afterFailure ? { afterFailure } : {}),
     dataUses: uses,

@@ -39,9 +39,13 @@ function state(): HookState {
   return holder[KEY];
 }
 
-/** True in a Jupyter kernel started by tslab (`tslab kernel --config-path ...`), false in the headless runner. */
+/**
+ * True in a Jupyter kernel started by tslab (`tslab kernel --config-path ...`) or by the project's kernel wrapper
+ * (`dist/notebook/tslab-kernel.js --config-path ...`, what `npm run kernel` registers), false in the headless runner.
+ */
 export function inTslabKernel(argv: readonly string[] = process.argv): boolean {
   const script = argv[1] ?? "";
+  if (/[\\/]notebook[\\/]tslab-kernel\.[jt]s$/.test(script)) return true;
   return /tslab([\\/]bin[\\/]tslab)?(\.js)?$/.test(script) && argv.includes("kernel");
 }
 

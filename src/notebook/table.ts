@@ -65,6 +65,19 @@ export function formatCell(value: unknown): string {
   return String(value);
 }
 
+/**
+ * `text` in at most `max` characters for a table cell: cut at the last space (or punctuation) before the limit, not
+ * inside a word, and ended with "…" when anything was cut.
+ */
+export function shortText(text: string, max = 160): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = chars.slice(0, max - 1).join("");
+  const boundary = Math.max(head.lastIndexOf(" "), head.lastIndexOf(","), head.lastIndexOf(";"));
+  const cut = boundary >= head.length * 0.6 ? head.slice(0, boundary) : head;
+  return `${cut.trimEnd()}…`;
+}
+
 export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, "&amp;")
@@ -95,11 +108,18 @@ function prepare(table: TableData, maxRows: number): Shown {
   };
 }
 
+/** What an empty table shows instead of a header with no columns. */
+export const NO_ROWS = "(행 없음 / no rows)";
+
 function moreRowsNote(hidden: number): string {
   return `… ${hidden} more row${hidden === 1 ? "" : "s"}`;
 }
 
 export function renderTableHtml(table: TableData, options: ShowTableOptions = {}): string {
+  if (table.rows.length === 0) {
+    const caption = options.caption ? `<p><strong>${escapeHtml(options.caption)}</strong></p>` : "";
+    return `${caption}<p><em>${escapeHtml(NO_ROWS)}</em></p>`;
+  }
   const shown = prepare(table, options.maxRows ?? 50);
   const align = (i: number) => (shown.numeric[i] ? ' style="text-align:right"' : ' style="text-align:left"');
   const parts = ['<table class="ko-sagemaker-table">'];
@@ -117,6 +137,7 @@ export function renderTableHtml(table: TableData, options: ShowTableOptions = {}
 }
 
 export function renderTableText(table: TableData, options: ShowTableOptions = {}): string {
+  if (table.rows.length === 0) return options.caption ? `${options.caption}\n${NO_ROWS}` : NO_ROWS;
   const shown = prepare(table, options.maxRows ?? 50);
   // Newlines would break the grid; a table cell shows them as spaces.
   const flat = (s: string) => s.replace(/\s*\n\s*/g, " ");

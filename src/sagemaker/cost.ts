@@ -74,13 +74,14 @@ export function costNotice(config: WorkshopConfig, items: CostItem[]): string {
       price !== undefined && item.hours !== undefined
         ? `, about ${usd(price * count * item.hours)} for ${item.hours} h`
         : price !== undefined
-          ? ", billed every hour until deleted"
+          ? ", 지울 때까지 시간마다 과금 (billed every hour until deleted)"
           : "";
     return `- ${item.what}: ${count} × ${item.instanceType} (${rate}${estimate})`;
   });
   const consent = config.confirmCosts
-    ? "SM_CONFIRM_COSTS is set: the next cells will create these resources."
-    : 'Nothing will be created until you opt in: set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in the config file) and re-run.';
+    ? "SM_CONFIRM_COSTS가 설정되어 있어 다음 셀들이 이 리소스를 만듭니다. (SM_CONFIRM_COSTS is set: the next cells will create these resources.)"
+    : '동의하기 전에는 아무것도 만들지 않습니다: SM_CONFIRM_COSTS=1(또는 설정 파일의 "confirmCosts": true)을 두고 다시 실행하세요. ' +
+      '(Nothing will be created until you opt in: set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in the config file) and re-run.)';
   return [`AWS 모드 비용 안내 (${config.region}, approximate on-demand prices):`, ...lines, consent].join(
     "\n",
   );
@@ -97,8 +98,10 @@ export class CostConsentError extends Error {
 export function assertCostConsent(config: WorkshopConfig, what: string): void {
   if (config.mode === "aws" && !config.confirmCosts) {
     throw new CostConsentError(
-      `Not creating ${what} on AWS: it costs money and you have not opted in. ` +
-        'Read the cost notice above, then set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in .work/config.json) and re-run.',
+      `비용이 드는 ${withParticle(koreanName(what), "을/를")} AWS에 만들지 않았습니다: 아직 동의하지 않았습니다. 위의 비용 안내를 읽고 ` +
+        'SM_CONFIRM_COSTS=1(또는 .work/config.json의 "confirmCosts": true)을 두고 다시 실행하세요. ' +
+        `(Not creating ${what} on AWS: it costs money and you have not opted in. ` +
+        'Read the cost notice above, then set SM_CONFIRM_COSTS=1 (or "confirmCosts": true in .work/config.json) and re-run.)',
     );
   }
 }

@@ -52,6 +52,12 @@ export class EndpointInvocationError extends Error {
    * multi-container endpoint or pipeline); `message` quotes the container's text instead, when there is one.
    */
   readonly serviceMessage: string;
+  /**
+   * What to show a person: the container's own message text when its answer is a JSON error document
+   * (`{"code":400,"type":"BadRequest","message":"..."}`, or `error` / `errorMessage` / `detail`), else the
+   * container's answer as it came, else the runtime's message.
+   */
+  readonly containerMessage: string;
   readonly logStreamArn?: string;
   /** How many times the SDK sent the request before giving up. */
   readonly attempts?: number;
@@ -76,8 +82,26 @@ export class EndpointInvocationError extends Error {
     this.originalStatusCode = error.OriginalStatusCode;
     this.originalMessage = error.OriginalMessage;
     this.serviceMessage = error.message;
+    this.containerMessage = messageText(error.OriginalMessage) ?? error.OriginalMessage ?? error.message;
     this.logStreamArn = error.LogStreamArn;
   }
+}
+
+/** The message text of a JSON error document, if `body` is one. */
+export function messageText(body: string | undefined): string | undefined {
+  if (!body?.trimStart().startsWith("{")) return undefined;
+  try {
+    const doc = JSON.parse(body) as Record<string, unknown>;
+    for (const key of ["message", "Message", "errorMessage", "error", "detail"]) {
+      const value = doc[key];
+      if (typeof value === "string" && value.trim() !== "") return value;
+      if (value && typeof value === "object" && typeof (value as { message?: unknown }).message === "string")
+        return (value as { message: string }).message;
+    }
+  } catch {
+    // not JSON after all: the caller shows it as it came
+  }
+  return undefined;
 }
 
 export interface PredictorOptions {

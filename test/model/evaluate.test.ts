@@ -77,13 +77,15 @@ describe("evaluateClassifier", () => {
 
   it("builds plotly figures for the confusion matrix and training curves", () => {
     const cm = confusionMatrixFigure(report);
+    // Coloured by each gold row's share (so a correct cell stands out whatever the class sizes); counts ride along.
     expect(cm.data[0]).toMatchObject({
       type: "heatmap",
-      // Coloured by the share of the gold row, so correct cells stand out whatever the class sizes; counts beside.
       z: [
         [50, 50],
         [100 / 3, 200 / 3],
       ],
+      zmin: 0,
+      zmax: 100,
       customdata: [
         [1, 1],
         [1, 2],
@@ -127,7 +129,13 @@ describe("evaluateClassifier", () => {
       { index: 2, text: "c", gold: "negative", predicted: "positive", score: 0.7 },
     ]);
     expect(report).not.toHaveProperty("loss");
-    expect(confusionMatrixFigure(report).data[0]).toMatchObject({ customdata: report.confusion.matrix });
+    expect(confusionMatrixFigure(report).data[0]).toMatchObject({
+      customdata: report.confusion.matrix,
+      z: [
+        [50, 50],
+        [0, 100],
+      ],
+    });
     expect(() => evaluatePredictions([{ label: "x" }], [])).toThrow(/one prediction per gold label/);
     expect(() => evaluatePredictions([{ label: "x" }], ["y"], { labels: ["y"] })).toThrow(/"x"/);
   });

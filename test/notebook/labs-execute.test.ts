@@ -126,6 +126,8 @@ describe.each(notebooks)("%s", (relative, file) => {
           return `cell ${i + 1}: ${cellSource(cell).split("\n")[0]}\n${stderr}`;
         });
       expect(failures).toEqual([]);
+      // Our kernel wrapper sends execute_input, so nbconvert's copy carries the counts too (not `In [ ]:`).
+      expect(codeCellsWithoutCount(executed)).toEqual([]);
       const displays = executed.cells.flatMap((c) =>
         (c.outputs ?? []).filter((o) => o.output_type === "display_data"),
       );
