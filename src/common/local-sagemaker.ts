@@ -20,6 +20,8 @@ export interface LocalSageMakerHealth {
   accountId: string;
   /** LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: when an idle serverless container stops (labs show it). */
   serverlessIdleSeconds: number;
+  /** LOCAL_SAGEMAKER_ALARM_TIME_SCALE: how much shorter alarm windows and cooldowns are (labs size their waits). */
+  alarmTimeScale: number;
 }
 
 /** `.work/local-sagemaker` in the project, or LOCAL_SAGEMAKER_STATE_DIR (tests and parallel runs use their own). */

@@ -3,6 +3,7 @@
  * place so a lab cell is the same in local and AWS mode. The SageMaker toolkit below knows nothing of them.
  */
 
+export * from "./autoscaling";
 export * from "./custom";
 export * from "./hub-routes";
 export * from "./lambda";

@@ -62,6 +62,7 @@ export function adminRoute(options: AdminOptions): Route {
         region: options.identity.region,
         accountId: options.identity.accountId,
         serverlessIdleSeconds: options.settings.serverlessIdleMs / 1000,
+        alarmTimeScale: options.settings.alarmTimeScale,
       };
       sendJson(res, 200, health, head.requestId);
       return;

@@ -9,6 +9,7 @@ import path from "node:path";
 import { resolveKnobPath } from "../common/knob-path";
 import { defaultStateDir, type LocalSageMakerHealth } from "../common/local-sagemaker";
 import { describeDataUses } from "../data/usage";
+import { LAB_ALARM_TIME_SCALE } from "../labs/autoscaling";
 import { projectRoot } from "../project";
 import { describeDeleted } from "../sagemaker/cleanup";
 import { loadWorkshopConfig } from "../sagemaker/config";
@@ -236,6 +237,9 @@ async function main(filters: string[]): Promise<number> {
   // A server the labs start lets idle serverless containers go after 10 s, so lab 4.5 can show it without a
   // two-minute wait; a server of the user's keeps its own setting (the lab reads it).
   if (before === "nothing") process.env.LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS ??= "10";
+  // Likewise its alarms judge a 60 s period on 1 s windows (cooldowns 1/60 as long), so lab 4.8's target tracking
+  // scales out and back in within a minute instead of twenty; lab 5.2's 10 s alarms run on 1 s windows too.
+  if (before === "nothing") process.env.LOCAL_SAGEMAKER_ALARM_TIME_SCALE ??= String(LAB_ALARM_TIME_SCALE);
   const rows = await runLabs({ filters });
   console.log(`\n${formatSummary(rows)}`);
   console.log(`Executed copies: ${defaultLabsOutDir()}`);

@@ -18,6 +18,7 @@ import {
   type Tag,
   waitUntilEndpointDeleted,
 } from "@aws-sdk/client-sagemaker";
+import { deregisterScalableVariants } from "./autoscaling";
 import { deleteLambda } from "./lambda";
 import { endpointWaitConfig } from "./model";
 import { LAB_TAG_KEY, labResourcePrefix, WORKSHOP_TAG_KEY, WORKSHOP_TAG_VALUE } from "./naming";
@@ -64,6 +65,8 @@ export interface DeletedResources {
   stoppedTrainingJobs: string[];
   stoppedTransformJobs: string[];
   lambdaFunctions: string[];
+  /** Application Auto Scaling targets (endpoint variants), deregistered with their policies before the endpoint. */
+  scalableTargets: string[];
   /** CloudWatch alarms (deployment guardrails) whose names start with the lab's prefix. */
   alarms: string[];
 }
@@ -75,6 +78,7 @@ const empty = (): DeletedResources => ({
   stoppedTrainingJobs: [],
   stoppedTransformJobs: [],
   lambdaFunctions: [],
+  scalableTargets: [],
   alarms: [],
 });
 
@@ -94,6 +98,9 @@ export async function deleteEndpointResources(
   );
   if (!endpoint) return deleted;
   const configName = endpoint.EndpointConfigName;
+  // Deregister first, as the Python workshop does: on AWS a target outliving its endpoint keeps its policies'
+  // alarms (target tracking's AlarmHigh/AlarmLow), which the lab made and must not leave behind.
+  deleted.scalableTargets.push(...(await deregisterScalableVariants(session, endpointName)));
   await ignoreGone(session.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
   if (options.wait !== false) await waitUntilEndpointGone(session, endpointName);
   deleted.endpoints.push(endpointName);
@@ -148,6 +155,7 @@ const KIND_NAMES: Record<keyof DeletedResources, [string, string]> = {
   stoppedTrainingJobs: ["stopped training job", "stopped training jobs"],
   stoppedTransformJobs: ["stopped transform job", "stopped transform jobs"],
   lambdaFunctions: ["Lambda function", "Lambda functions"],
+  scalableTargets: ["scalable target", "scalable targets"],
   alarms: ["CloudWatch alarm", "CloudWatch alarms"],
 };
 
@@ -209,6 +217,7 @@ export async function cleanupWorkshopResources(
     deleted.endpoints.push(...result.endpoints);
     deleted.endpointConfigs.push(...result.endpointConfigs);
     deleted.models.push(...result.models);
+    deleted.scalableTargets.push(...result.scalableTargets);
   }
 
   const configs = await listAll(paginateListEndpointConfigs(client, {}), (page) =>

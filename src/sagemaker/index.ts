@@ -1,5 +1,6 @@
 /** The SageMaker toolkit the labs use: Estimator, Model, Predictor and friends over the AWS SDK v3 clients. */
 export * from "./async-predictor";
+export * from "./autoscaling";
 export * from "./cleanup";
 export * from "./config";
 export * from "./console-link";

@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -35,6 +36,8 @@ export interface WorkshopSession {
   readonly lambda: LambdaClient;
   /** Metrics and alarms (CloudWatch): endpoint metrics, deployment guardrails. */
   readonly cloudwatch: CloudWatchClient;
+  /** Application Auto Scaling (local on the same server in local mode): endpoint variants' instance counts. */
+  readonly autoscaling: ApplicationAutoScalingClient;
   /** The execution role ARN (a clear error in AWS mode when none is configured). */
   roleArn(): string;
   accountId(): Promise<string>;
@@ -63,6 +66,7 @@ export function createClients(settings: ClientSettings) {
     logs: new CloudWatchLogsClient(settings),
     lambda: new LambdaClient(settings),
     cloudwatch: new CloudWatchClient(settings),
+    autoscaling: new ApplicationAutoScalingClient(settings),
   };
 }
 

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LAB_ALARM_TIME_SCALE } from "../../src/labs/autoscaling";
 import { findLabNotebooks } from "../../src/notebook/discover";
 import { installProjectKernel } from "../../src/notebook/install-kernel";
 import { cellSource, type Notebook } from "../../src/notebook/nbformat";
@@ -33,6 +34,8 @@ beforeAll(async () => {
     LOCAL_SAGEMAKER_STATE_DIR: tempDir("local-sagemaker"),
     // Lab 4.5 waits for idle serverless containers to stop.
     LOCAL_SAGEMAKER_SERVERLESS_IDLE_SECONDS: "3",
+    // Lab 4.8's alarms judge 60 s periods on 1 s windows, as under `npm run labs`.
+    LOCAL_SAGEMAKER_ALARM_TIME_SCALE: String(LAB_ALARM_TIME_SCALE),
   };
   delete env.LOCAL_SAGEMAKER_URL;
   jupyterPath = tempDir("jupyter");

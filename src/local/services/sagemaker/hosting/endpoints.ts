@@ -58,8 +58,16 @@ export interface EndpointProcesses {
   }[];
 }
 
-/** How often backlogs and utilization are sampled (AWS publishes them each minute). */
+/**
+ * How often backlogs, idle variants' zero counts and utilization are sampled (AWS publishes them each minute): every
+ * 5 s, or twice per scaled minute when LOCAL_SAGEMAKER_ALARM_TIME_SCALE makes alarm windows shorter than that (at
+ * 1/60 a 60 s alarm is judged on 1 s windows, and a window with no sample would be missing data, so an idle variant's
+ * low alarm or an async backlog's alarms could never fill their datapoints; twice, so timer drift never leaves a
+ * window empty). Never under half a second.
+ */
 const SAMPLE_MS = 5_000;
+export const sampleIntervalMs = (alarmTimeScale: number): number =>
+  Math.max(500, Math.min(SAMPLE_MS, Math.round(30_000 * alarmTimeScale)));
 
 interface Live {
   deployment?: Deployment;
@@ -400,7 +408,7 @@ export class Endpoints implements EndpointDirectory {
   /** After a server restart: endpoints that served serve again, interrupted operations settle. */
   async start(): Promise<void> {
     this.stopping = false;
-    this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
+    this.sampler = setInterval(() => this.sample(), sampleIntervalMs(this.ctx.settings.alarmTimeScale));
     this.sampler.unref();
     rmSync(this.containersDir, { recursive: true, force: true });
     for (const record of this.records.values()) {
