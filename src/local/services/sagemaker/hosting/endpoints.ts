@@ -631,55 +631,60 @@ export class Endpoints implements EndpointDirectory {
       stage("Baking", what);
       return watch.bake(ms, cancelled, deadline);
     };
-    let outcome: Halt | undefined;
-    for (const [index, step] of plan.steps.entries()) {
-      const share = `${Math.round(step.greenShare * 100)}%`;
-      stage(
-        "ActivatingTraffic",
-        `Shifting ${share} of the traffic to the new fleet (step ${index + 1} of ${plan.steps.length}).`,
-      );
-      try {
-        if (step.greenInstances !== undefined) await green.variants[0]?.fleet.scale(step.greenInstances);
-      } catch (error) {
-        outcome = { kind: "failed", reason: `the new fleet could not grow (${(error as Error).message})` };
-        break;
+    // The watch listens to alarm state changes until the rollout ends, however it ends.
+    try {
+      let outcome: Halt | undefined;
+      for (const [index, step] of plan.steps.entries()) {
+        const share = `${Math.round(step.greenShare * 100)}%`;
+        stage(
+          "ActivatingTraffic",
+          `Shifting ${share} of the traffic to the new fleet (step ${index + 1} of ${plan.steps.length}).`,
+        );
+        try {
+          if (step.greenInstances !== undefined) await green.variants[0]?.fleet.scale(step.greenInstances);
+        } catch (error) {
+          outcome = { kind: "failed", reason: `the new fleet could not grow (${(error as Error).message})` };
+          break;
+        }
+        split.greenShare = step.greenShare;
+        if (step.blueInstances !== undefined) await blue.variants[0]?.fleet.scale(step.blueInstances);
+        outcome = await bake(
+          step.bakeMs,
+          `Baking step ${index + 1} of ${plan.steps.length} with ${share} of the traffic on the new fleet.`,
+        );
+        if (outcome) break;
       }
-      split.greenShare = step.greenShare;
-      if (step.blueInstances !== undefined) await blue.variants[0]?.fleet.scale(step.blueInstances);
-      outcome = await bake(
-        step.bakeMs,
-        `Baking step ${index + 1} of ${plan.steps.length} with ${share} of the traffic on the new fleet.`,
-      );
-      if (outcome) break;
-    }
-    if (!outcome && plan.terminationWaitMs > 0) {
-      outcome = await bake(
-        plan.terminationWaitMs,
-        "All traffic on the new fleet; waiting before the old one is terminated.",
-      );
-    }
-    if (!outcome) {
+      if (!outcome && plan.terminationWaitMs > 0) {
+        outcome = await bake(
+          plan.terminationWaitMs,
+          "All traffic on the new fleet; waiting before the old one is terminated.",
+        );
+      }
+      if (!outcome) {
+        live.split = undefined;
+        return "done";
+      }
+      // Back to blue: all traffic at once, blue whole again, green gone.
       live.split = undefined;
-      return "done";
-    }
-    // Back to blue: all traffic at once, blue whole again, green gone.
-    live.split = undefined;
-    live.deployment = blue;
-    if (outcome.kind === "cancelled") {
+      live.deployment = blue;
+      if (outcome.kind === "cancelled") {
+        await green.stop();
+        return "cancelled";
+      }
+      const reason = rollbackReason(outcome);
+      this.move(record, "RollingBack", reason);
+      const blueVariant = record.variants[0];
+      if (plan.initialGreenInstances !== undefined && blueVariant) {
+        await blue.variants[0]?.fleet.scale(blueVariant.instanceCount).catch(() => undefined);
+      }
       await green.stop();
-      return "cancelled";
+      record.lastDeploymentConfig = pending.deploymentConfig;
+      record.pending = undefined;
+      this.move(record, "InService", reason);
+      return "rolled back";
+    } finally {
+      watch.close();
     }
-    const reason = rollbackReason(outcome);
-    this.move(record, "RollingBack", reason);
-    const blueVariant = record.variants[0];
-    if (plan.initialGreenInstances !== undefined && blueVariant) {
-      await blue.variants[0]?.fleet.scale(blueVariant.instanceCount).catch(() => undefined);
-    }
-    await green.stop();
-    record.lastDeploymentConfig = pending.deploymentConfig;
-    record.pending = undefined;
-    this.move(record, "InService", reason);
-    return "rolled back";
   }
 
   /** The metrics SageMaker samples rather than counts: async backlogs, and the containers' CPU and memory. */

@@ -209,15 +209,33 @@ export class TrafficSplit {
   }
 }
 
-/** The alarms a rollout watches: any in ALARM ends a bake early. */
+/**
+ * The alarms a rollout watches: any in ALARM ends a bake early. State changes are heard as they happen, so an alarm
+ * that went into ALARM and back to OK between two looks (a SetAlarmState the next evaluation undid) still counts.
+ */
 export class AlarmWatch {
+  private readonly wentIntoAlarm = new Set<string>();
+  private readonly off: () => void;
+
   constructor(
     private readonly cloudwatch: CloudWatchService,
     private readonly names: readonly string[],
-  ) {}
+  ) {
+    const watched = new Set(names);
+    this.off = cloudwatch.onAlarmStateChange(({ alarmName, newState }) => {
+      if (newState === "ALARM" && watched.has(alarmName)) this.wentIntoAlarm.add(alarmName);
+    });
+  }
 
   firing(): string[] {
-    return this.names.filter((name) => this.cloudwatch.getAlarm(name)?.StateValue === "ALARM");
+    return this.names.filter(
+      (name) => this.wentIntoAlarm.has(name) || this.cloudwatch.getAlarm(name)?.StateValue === "ALARM",
+    );
+  }
+
+  /** Stops listening; the rollout is over. */
+  close(): void {
+    this.off();
   }
 
   /** Waits `ms` while watching; undefined when the bake ran its course, else why it stopped. */
