@@ -28,3 +28,21 @@ export interface ConsolePage<V = unknown> {
 export function definePage<V>(page: ConsolePage<V>): ConsolePage<unknown> {
   return page as ConsolePage<unknown>;
 }
+
+/** A list page in the navigation, titled by its own label. */
+export function listPage<V>(
+  id: MessageKey,
+  group: NavGroup,
+  Component: FunctionComponent<PageProps<V>>,
+): ConsolePage<unknown> {
+  return definePage<V>({ id, nav: { label: id, group }, title: (_params, t) => t(id), Component });
+}
+
+/** The page of one named resource, under its list page and titled by its name. */
+export function detailPage<V>(
+  id: string,
+  parent: string,
+  Component: FunctionComponent<PageProps<V>>,
+): ConsolePage<unknown> {
+  return definePage<V>({ id, parent, title: (params) => params.name ?? "", Component });
+}

@@ -3,7 +3,7 @@ import type { AlarmsView, LogsView, S3ObjectView, S3View } from "../../views";
 import { download } from "../api";
 import { A, bytes, href, KeyValues, LogView, Mono, Pairs, Section, Status, Table, Time } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { definePage, listPage, type PageProps } from "../page";
 
 function Breadcrumbs({ bucket, prefix }: { bucket?: string; prefix?: string }) {
   if (!bucket) return null;
@@ -309,10 +309,5 @@ export const dataPages = [
     title: (params, t) => params.group ?? t("logs"),
     Component: Logs,
   }),
-  definePage<AlarmsView>({
-    id: "alarms",
-    nav: { label: "alarms", group: "data" },
-    title: (_params, t) => t("alarms"),
-    Component: Alarms,
-  }),
+  listPage<AlarmsView>("alarms", "data", Alarms),
 ];

@@ -21,7 +21,7 @@ import {
   Time,
 } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { detailPage, listPage, type PageProps } from "../page";
 
 function variantColumns(t: (key: string) => string) {
   return [
@@ -428,37 +428,12 @@ function Endpoint({ view }: PageProps<EndpointView>) {
 }
 
 export const modelPages = [
-  definePage<ModelsView>({
-    id: "models",
-    nav: { label: "models", group: "inference" },
-    title: (_params, t) => t("models"),
-    Component: Models,
-  }),
-  definePage<ModelView>({
-    id: "model",
-    parent: "models",
-    title: (params) => params.name ?? "",
-    Component: Model,
-  }),
-  definePage<EndpointConfigView>({
-    id: "endpoint-config",
-    parent: "models",
-    title: (params) => params.name ?? "",
-    Component: EndpointConfig,
-  }),
+  listPage<ModelsView>("models", "inference", Models),
+  detailPage<ModelView>("model", "models", Model),
+  detailPage<EndpointConfigView>("endpoint-config", "models", EndpointConfig),
 ];
 
 export const endpointPages = [
-  definePage<EndpointsView>({
-    id: "endpoints",
-    nav: { label: "endpoints", group: "inference" },
-    title: (_params, t) => t("endpoints"),
-    Component: Endpoints,
-  }),
-  definePage<EndpointView>({
-    id: "endpoint",
-    parent: "endpoints",
-    title: (params) => params.name ?? "",
-    Component: Endpoint,
-  }),
+  listPage<EndpointsView>("endpoints", "inference", Endpoints),
+  detailPage<EndpointView>("endpoint", "endpoints", Endpoint),
 ];

@@ -18,7 +18,7 @@ import {
   Timeline,
 } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { detailPage, listPage, type PageProps } from "../page";
 
 function JobList({ view, detail }: PageProps<JobListView> & { detail: string }) {
   const { t } = useI18n();
@@ -215,31 +215,11 @@ function TransformJob({ view }: PageProps<TransformJobView>) {
 }
 
 export const trainingPages = [
-  definePage<JobListView>({
-    id: "training",
-    nav: { label: "training", group: "sagemaker" },
-    title: (_params, t) => t("training"),
-    Component: (props) => <JobList {...props} detail="training-job" />,
-  }),
-  definePage<TrainingJobView>({
-    id: "training-job",
-    parent: "training",
-    title: (params) => params.name ?? "",
-    Component: TrainingJob,
-  }),
+  listPage<JobListView>("training", "sagemaker", (props) => <JobList {...props} detail="training-job" />),
+  detailPage<TrainingJobView>("training-job", "training", TrainingJob),
 ];
 
 export const transformPages = [
-  definePage<JobListView>({
-    id: "transform",
-    nav: { label: "transform", group: "sagemaker" },
-    title: (_params, t) => t("transform"),
-    Component: (props) => <JobList {...props} detail="transform-job" />,
-  }),
-  definePage<TransformJobView>({
-    id: "transform-job",
-    parent: "transform",
-    title: (params) => params.name ?? "",
-    Component: TransformJob,
-  }),
+  listPage<JobListView>("transform", "sagemaker", (props) => <JobList {...props} detail="transform-job" />),
+  detailPage<TransformJobView>("transform-job", "transform", TransformJob),
 ];

@@ -2,7 +2,7 @@ import type { LambdaFunctionView, LambdaListView } from "../../views";
 import { Charts } from "../chart";
 import { A, bytes, KeyValues, LogView, Mono, Section, Status, Table, Time } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { detailPage, listPage, type PageProps } from "../page";
 
 function Functions({ view }: PageProps<LambdaListView>) {
   const { t } = useI18n();
@@ -111,16 +111,6 @@ function LambdaFunction({ view }: PageProps<LambdaFunctionView>) {
 }
 
 export const lambdaPages = [
-  definePage<LambdaListView>({
-    id: "lambda",
-    nav: { label: "lambda", group: "inference" },
-    title: (_params, t) => t("lambda"),
-    Component: Functions,
-  }),
-  definePage<LambdaFunctionView>({
-    id: "lambda-function",
-    parent: "lambda",
-    title: (params) => params.name ?? "",
-    Component: LambdaFunction,
-  }),
+  listPage<LambdaListView>("lambda", "inference", Functions),
+  detailPage<LambdaFunctionView>("lambda-function", "lambda", LambdaFunction),
 ];

@@ -26,7 +26,7 @@ import {
   toneOf,
 } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { definePage, detailPage, listPage, type PageProps } from "../page";
 
 /** SageMaker Pipelines (pipelines, executions with their DAG) and the model registry (groups, versions, approval). */
 
@@ -485,18 +485,8 @@ function PackageGroup({ view }: PageProps<ModelPackageGroupView>) {
 }
 
 export const pipelinePages = [
-  definePage<PipelinesView>({
-    id: "pipelines",
-    nav: { label: "pipelines", group: "sagemaker" },
-    title: (_params, t) => t("pipelines"),
-    Component: Pipelines,
-  }),
-  definePage<PipelineView>({
-    id: "pipeline",
-    parent: "pipelines",
-    title: (params) => params.name ?? "",
-    Component: Pipeline,
-  }),
+  listPage<PipelinesView>("pipelines", "sagemaker", Pipelines),
+  detailPage<PipelineView>("pipeline", "pipelines", Pipeline),
   definePage<PipelineExecutionView>({
     id: "pipeline-execution",
     parent: "pipelines",
@@ -506,16 +496,6 @@ export const pipelinePages = [
 ];
 
 export const registryPages = [
-  definePage<ModelRegistryView>({
-    id: "registry",
-    nav: { label: "registry", group: "sagemaker" },
-    title: (_params, t) => t("registry"),
-    Component: Registry,
-  }),
-  definePage<ModelPackageGroupView>({
-    id: "model-package-group",
-    parent: "registry",
-    title: (params) => params.name ?? "",
-    Component: PackageGroup,
-  }),
+  listPage<ModelRegistryView>("registry", "sagemaker", Registry),
+  detailPage<ModelPackageGroupView>("model-package-group", "registry", PackageGroup),
 ];

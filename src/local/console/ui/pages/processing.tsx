@@ -17,7 +17,7 @@ import {
   Timeline,
 } from "../components";
 import { useI18n } from "../i18n";
-import { definePage, type PageProps } from "../page";
+import { detailPage, listPage, type PageProps } from "../page";
 
 function ProcessingJobs({ view }: PageProps<JobListView>) {
   const { t } = useI18n();
@@ -204,31 +204,11 @@ function Experiment({ view }: PageProps<ExperimentView>) {
 }
 
 export const processingPages = [
-  definePage<JobListView>({
-    id: "processing",
-    nav: { label: "processing", group: "sagemaker" },
-    title: (_params, t) => t("processing"),
-    Component: ProcessingJobs,
-  }),
-  definePage<ProcessingJobView>({
-    id: "processing-job",
-    parent: "processing",
-    title: (params) => params.name ?? "",
-    Component: ProcessingJob,
-  }),
+  listPage<JobListView>("processing", "sagemaker", ProcessingJobs),
+  detailPage<ProcessingJobView>("processing-job", "processing", ProcessingJob),
 ];
 
 export const experimentPages = [
-  definePage<ExperimentsView>({
-    id: "experiments",
-    nav: { label: "experiments", group: "sagemaker" },
-    title: (_params, t) => t("experiments"),
-    Component: Experiments,
-  }),
-  definePage<ExperimentView>({
-    id: "experiment",
-    parent: "experiments",
-    title: (params) => params.name ?? "",
-    Component: Experiment,
-  }),
+  listPage<ExperimentsView>("experiments", "sagemaker", Experiments),
+  detailPage<ExperimentView>("experiment", "experiments", Experiment),
 ];
