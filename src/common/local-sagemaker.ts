@@ -9,6 +9,8 @@ import { resolveKnobPath } from "./knob-path";
 
 export const DEFAULT_LOCAL_PORT = 7070;
 export const LOCAL_SERVICE_NAME = "local-sagemaker";
+/** The alarm time scale the lab runner (and the notebook tests) give a server they start: 60 s periods on 1 s windows. */
+export const LAB_ALARM_TIME_SCALE = 1 / 60;
 
 /** `GET /_local/health`: who answers, and the identity the server writes into its ARNs. */
 export interface LocalSageMakerHealth {

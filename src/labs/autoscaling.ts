@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { GetMetricDataCommand, type MetricAlarm, type PutMetricAlarmInput } from "@aws-sdk/client-cloudwatch";
+import { LAB_ALARM_TIME_SCALE } from "../common/local-sagemaker";
 import { labParam } from "../notebook/params";
 import { progressBar } from "../notebook/progress";
 import { alarmTimeScale, type InstanceSample, sampleInstances } from "../sagemaker/autoscaling";
@@ -23,9 +24,6 @@ const LOW_DATAPOINTS = 15;
 /** What the workshop's policies ask for (the Python SDK notebooks' values; AWS's default scale-in cooldown). */
 const SCALE_OUT_COOLDOWN_S = 60;
 const SCALE_IN_COOLDOWN_S = 300;
-
-/** The time scale the lab runner gives a local server it starts: 60 s alarm periods on 1 s windows. */
-export const LAB_ALARM_TIME_SCALE = 1 / 60;
 
 export interface LoadPlan {
   /** Concurrent callers (knob SCALING_CALLERS). */

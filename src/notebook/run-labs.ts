@@ -7,9 +7,8 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { resolveKnobPath } from "../common/knob-path";
-import { defaultStateDir, type LocalSageMakerHealth } from "../common/local-sagemaker";
+import { defaultStateDir, LAB_ALARM_TIME_SCALE, type LocalSageMakerHealth } from "../common/local-sagemaker";
 import { describeDataUses } from "../data/usage";
-import { LAB_ALARM_TIME_SCALE } from "../labs/autoscaling";
 import { projectRoot } from "../project";
 import { describeDeleted } from "../sagemaker/cleanup";
 import { loadWorkshopConfig } from "../sagemaker/config";

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAB_ALARM_TIME_SCALE } from "../../src/labs/autoscaling";
+import { LAB_ALARM_TIME_SCALE } from "../../src/common/local-sagemaker";
 import { findLabNotebooks } from "../../src/notebook/discover";
 import { installProjectKernel } from "../../src/notebook/install-kernel";
 import { cellSource, type Notebook } from "../../src/notebook/nbformat";

@@ -2,7 +2,18 @@ import type { ServerResponse } from "node:http";
 import { AwsError, toAwsError } from "../core/errors";
 import type { RequestHead } from "../protocol/request-head";
 import { ACTIONS, VIEWS } from "./pages";
-import { type ConsoleApiContext, consoleHeaders, sendJson } from "./route";
+import type { ConsoleSources } from "./read-model/sources";
+import { consoleHeaders, sendJson } from "./reply";
+import type { ConsoleSession, ConsoleSessions } from "./sessions";
+
+/** What the API module needs from the route: the sources, and where open live streams are registered. */
+export interface ConsoleApiContext {
+  sources: ConsoleSources;
+  session: ConsoleSession;
+  sessions: ConsoleSessions;
+  cookieName: string;
+  track(res: ServerResponse): void;
+}
 
 /**
  * The console's API, behind the route's session checks (loaded at the first API request):

@@ -7,7 +7,8 @@ import { header, readBody, sendBody } from "../protocol/http";
 import type { RequestHead } from "../protocol/request-head";
 import type { Route } from "../protocol/routes";
 import type { ConsoleSources } from "./read-model/sources";
-import { type ConsoleSession, ConsoleSessions } from "./sessions";
+import { SECURITY_HEADERS, sendJson } from "./reply";
+import { ConsoleSessions } from "./sessions";
 
 /**
  * `/_console/`: the local console, served by local SageMaker itself on its own port, behind the same Host/Origin
@@ -27,17 +28,6 @@ const API_PREFIX = `${CONSOLE_PATH}/api/`;
 const MAX_ACTION_BODY = 64 * 1024;
 
 /** What a console response always carries: no framing, no sniffing, no referrer, scripts only from here. */
-const SECURITY_HEADERS: Record<string, string> = {
-  "Content-Security-Policy":
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
-
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -56,15 +46,6 @@ export interface ConsoleOptions {
   sources: ConsoleSources;
   /** Where the built pages are (default: dist/console of the project). */
   assetsDir?: string;
-}
-
-/** What the API module needs from the route: the sources, and where open live streams are registered. */
-export interface ConsoleApiContext {
-  sources: ConsoleSources;
-  session: ConsoleSession;
-  sessions: ConsoleSessions;
-  cookieName: string;
-  track(res: ServerResponse): void;
 }
 
 export interface ConsoleRoute extends Route {
@@ -189,18 +170,6 @@ function cookie(head: RequestHead, name: string): string | undefined {
     if (equals > 0 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim();
   }
   return undefined;
-}
-
-export function sendJson(res: ServerResponse, status: number, document: unknown): void {
-  sendBody(res, status, Buffer.from(JSON.stringify(document)), {
-    ...SECURITY_HEADERS,
-    "Content-Type": "application/json; charset=utf-8",
-    "Cache-Control": "no-store",
-  });
-}
-
-export function consoleHeaders(extra: Record<string, string>): Record<string, string> {
-  return { ...SECURITY_HEADERS, ...extra };
 }
 
 function redirect(res: ServerResponse, location: string): void {
