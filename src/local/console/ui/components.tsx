@@ -341,3 +341,17 @@ export function StatusSummary(props: {
     </Section>
   );
 }
+
+/** A list page's section: its title with the count, and the table of its rows. */
+export function ListSection<T>(props: {
+  title: string;
+  rows: readonly T[];
+  columns: Column<T>[];
+  testId: string;
+}) {
+  return (
+    <Section title={`${props.title} (${props.rows.length})`}>
+      <Table testId={props.testId} rows={props.rows} columns={props.columns} />
+    </Section>
+  );
+}

@@ -1,7 +1,20 @@
 import { useState } from "preact/hooks";
 import type { AlarmsView, LogsView, S3ObjectView, S3View } from "../../views";
 import { download } from "../api";
-import { A, bytes, href, KeyValues, LogView, Mono, Pairs, Section, Status, Table, Time } from "../components";
+import {
+  A,
+  bytes,
+  href,
+  KeyValues,
+  ListSection,
+  LogView,
+  Mono,
+  Pairs,
+  Section,
+  Status,
+  Table,
+  Time,
+} from "../components";
 import { useI18n } from "../i18n";
 import { definePage, listPage, type PageProps } from "../page";
 
@@ -31,23 +44,22 @@ function S3({ view }: PageProps<S3View>) {
   const { t } = useI18n();
   if (view.buckets) {
     return (
-      <Section title={`${t("buckets")} (${view.buckets.length})`}>
-        <Table
-          testId="buckets"
-          rows={view.buckets}
-          columns={[
-            {
-              label: t("name"),
-              cell: (row) => (
-                <A to="s3" params={{ bucket: row.name }}>
-                  {row.name}
-                </A>
-              ),
-            },
-            { label: t("created"), cell: (row) => <Time at={row.created} /> },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("buckets")}
+        testId="buckets"
+        rows={view.buckets}
+        columns={[
+          {
+            label: t("name"),
+            cell: (row) => (
+              <A to="s3" params={{ bucket: row.name }}>
+                {row.name}
+              </A>
+            ),
+          },
+          { label: t("created"), cell: (row) => <Time at={row.created} /> },
+        ]}
+      />
     );
   }
   const bucket = view.bucket as string;
@@ -179,24 +191,23 @@ function Logs({ view }: PageProps<LogsView>) {
   const { t } = useI18n();
   if (view.groups) {
     return (
-      <Section title={`${t("logGroups")} (${view.groups.length})`}>
-        <Table
-          testId="log-groups"
-          rows={view.groups}
-          columns={[
-            {
-              label: t("group"),
-              cell: (row) => (
-                <A to="logs" params={{ group: row.name }}>
-                  {row.name}
-                </A>
-              ),
-            },
-            { label: t("size"), cell: (row) => bytes(row.storedBytes) },
-            { label: t("created"), cell: (row) => <Time at={row.created} /> },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("logGroups")}
+        testId="log-groups"
+        rows={view.groups}
+        columns={[
+          {
+            label: t("group"),
+            cell: (row) => (
+              <A to="logs" params={{ group: row.name }}>
+                {row.name}
+              </A>
+            ),
+          },
+          { label: t("size"), cell: (row) => bytes(row.storedBytes) },
+          { label: t("created"), cell: (row) => <Time at={row.created} /> },
+        ]}
+      />
     );
   }
   const group = view.group as string;
@@ -249,33 +260,32 @@ function Alarms({ view }: PageProps<AlarmsView>) {
   const { t } = useI18n();
   return (
     <>
-      <Section title={`${t("alarms")} (${view.alarms.length})`}>
-        <Table
-          testId="alarms"
-          rows={view.alarms}
-          columns={[
-            { label: t("name"), cell: (row) => <Mono>{row.name}</Mono> },
-            { label: t("state"), cell: (row) => <Status value={row.state} /> },
-            {
-              label: t("metric"),
-              cell: (row) => (
-                <span>
-                  <Mono>{`${row.namespace} ${row.metric}`}</Mono>
-                  <br />
-                  <span class="muted small">{row.dimensions}</span>
-                </span>
-              ),
-            },
-            {
-              label: t("threshold"),
-              cell: (row) =>
-                `${row.statistic} ${row.comparison} ${row.threshold} · ${row.datapointsToAlarm ?? row.evaluationPeriods}/${row.evaluationPeriods} × ${row.period} s`,
-            },
-            { label: t("reason"), cell: (row) => <span class="reason">{row.reason}</span> },
-            { label: t("modified"), cell: (row) => <Time at={row.updated} /> },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("alarms")}
+        testId="alarms"
+        rows={view.alarms}
+        columns={[
+          { label: t("name"), cell: (row) => <Mono>{row.name}</Mono> },
+          { label: t("state"), cell: (row) => <Status value={row.state} /> },
+          {
+            label: t("metric"),
+            cell: (row) => (
+              <span>
+                <Mono>{`${row.namespace} ${row.metric}`}</Mono>
+                <br />
+                <span class="muted small">{row.dimensions}</span>
+              </span>
+            ),
+          },
+          {
+            label: t("threshold"),
+            cell: (row) =>
+              `${row.statistic} ${row.comparison} ${row.threshold} · ${row.datapointsToAlarm ?? row.evaluationPeriods}/${row.evaluationPeriods} × ${row.period} s`,
+          },
+          { label: t("reason"), cell: (row) => <span class="reason">{row.reason}</span> },
+          { label: t("modified"), cell: (row) => <Time at={row.updated} /> },
+        ]}
+      />
       <Section title={t("history")}>
         <Table
           rows={view.history}

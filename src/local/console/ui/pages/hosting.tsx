@@ -10,6 +10,7 @@ import { Charts } from "../chart";
 import {
   A,
   KeyValues,
+  ListSection,
   LogView,
   Mono,
   Pairs,
@@ -49,54 +50,52 @@ function Models({ view }: PageProps<ModelsView>) {
   const { t } = useI18n();
   return (
     <>
-      <Section title={`${t("models")} (${view.models.length})`}>
-        <Table
-          testId="models"
-          rows={view.models}
-          columns={[
-            {
-              label: t("name"),
-              cell: (row) => (
-                <A to="model" params={{ name: row.name }}>
-                  {row.name}
-                </A>
-              ),
-            },
-            { label: t("image"), cell: (row) => <Mono>{row.image}</Mono> },
-            { label: t("containers"), cell: (row) => `${row.containers} (${row.mode})` },
-            { label: t("created"), cell: (row) => <Time at={row.created} /> },
-          ]}
-        />
-      </Section>
-      <Section title={`${t("endpointConfigs")} (${view.configs.length})`}>
-        <Table
-          testId="configs"
-          rows={view.configs}
-          columns={[
-            {
-              label: t("name"),
-              cell: (row) => (
-                <A to="endpoint-config" params={{ name: row.name }}>
-                  {row.name}
-                </A>
-              ),
-            },
-            {
-              label: t("variants"),
-              cell: (row) =>
-                row.variants
-                  .map((variant) =>
-                    variant.serverless
-                      ? `${variant.name}: ${variant.modelName} (${t("serverless")})`
-                      : `${variant.name}: ${variant.modelName} × ${variant.instanceCount ?? 1}`,
-                  )
-                  .join(", "),
-            },
-            { label: t("kind"), cell: (row) => (row.async ? "async" : "real-time") },
-            { label: t("created"), cell: (row) => <Time at={row.created} /> },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("models")}
+        testId="models"
+        rows={view.models}
+        columns={[
+          {
+            label: t("name"),
+            cell: (row) => (
+              <A to="model" params={{ name: row.name }}>
+                {row.name}
+              </A>
+            ),
+          },
+          { label: t("image"), cell: (row) => <Mono>{row.image}</Mono> },
+          { label: t("containers"), cell: (row) => `${row.containers} (${row.mode})` },
+          { label: t("created"), cell: (row) => <Time at={row.created} /> },
+        ]}
+      />
+      <ListSection
+        title={t("endpointConfigs")}
+        testId="configs"
+        rows={view.configs}
+        columns={[
+          {
+            label: t("name"),
+            cell: (row) => (
+              <A to="endpoint-config" params={{ name: row.name }}>
+                {row.name}
+              </A>
+            ),
+          },
+          {
+            label: t("variants"),
+            cell: (row) =>
+              row.variants
+                .map((variant) =>
+                  variant.serverless
+                    ? `${variant.name}: ${variant.modelName} (${t("serverless")})`
+                    : `${variant.name}: ${variant.modelName} × ${variant.instanceCount ?? 1}`,
+                )
+                .join(", "),
+          },
+          { label: t("kind"), cell: (row) => (row.async ? "async" : "real-time") },
+          { label: t("created"), cell: (row) => <Time at={row.created} /> },
+        ]}
+      />
     </>
   );
 }
@@ -196,33 +195,32 @@ function EndpointConfig({ view }: PageProps<EndpointConfigView>) {
 function Endpoints({ view }: PageProps<EndpointsView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("endpoints")} (${view.endpoints.length})`}>
-      <Table
-        testId="endpoints"
-        rows={view.endpoints}
-        columns={[
-          {
-            label: t("name"),
-            cell: (row) => (
-              <A to="endpoint" params={{ name: row.name }}>
-                {row.name}
-              </A>
-            ),
-          },
-          { label: t("status"), cell: (row) => <Status value={row.status} /> },
-          { label: t("kind"), cell: (row) => row.kind },
-          {
-            label: t("config"),
-            cell: (row) => (
-              <A to="endpoint-config" params={{ name: row.config }}>
-                {row.config}
-              </A>
-            ),
-          },
-          { label: t("modified"), cell: (row) => <Time at={row.modified} /> },
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("endpoints")}
+      testId="endpoints"
+      rows={view.endpoints}
+      columns={[
+        {
+          label: t("name"),
+          cell: (row) => (
+            <A to="endpoint" params={{ name: row.name }}>
+              {row.name}
+            </A>
+          ),
+        },
+        { label: t("status"), cell: (row) => <Status value={row.status} /> },
+        { label: t("kind"), cell: (row) => row.kind },
+        {
+          label: t("config"),
+          cell: (row) => (
+            <A to="endpoint-config" params={{ name: row.config }}>
+              {row.config}
+            </A>
+          ),
+        },
+        { label: t("modified"), cell: (row) => <Time at={row.modified} /> },
+      ]}
+    />
   );
 }
 

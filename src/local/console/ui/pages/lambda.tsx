@@ -1,34 +1,33 @@
 import type { LambdaFunctionView, LambdaListView } from "../../views";
 import { Charts } from "../chart";
-import { A, bytes, KeyValues, LogView, Mono, Section, Status, Table, Time } from "../components";
+import { A, bytes, KeyValues, ListSection, LogView, Mono, Section, Status, Table, Time } from "../components";
 import { useI18n } from "../i18n";
 import { detailPage, listPage, type PageProps } from "../page";
 
 function Functions({ view }: PageProps<LambdaListView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("lambdaFunctions")} (${view.functions.length})`}>
-      <Table
-        testId="functions"
-        rows={view.functions}
-        columns={[
-          {
-            label: t("name"),
-            cell: (row) => (
-              <A to="lambda-function" params={{ name: row.name }}>
-                {row.name}
-              </A>
-            ),
-          },
-          { label: t("state"), cell: (row) => <Status value={row.state} /> },
-          { label: t("runtime"), cell: (row) => row.runtime },
-          { label: t("memory"), cell: (row) => row.memoryMB },
-          { label: `${t("invocations")} (${t("sinceStart")})`, cell: (row) => row.invocations },
-          { label: t("coldStarts"), cell: (row) => row.coldStarts },
-          { label: t("errors"), cell: (row) => row.errors },
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("lambdaFunctions")}
+      testId="functions"
+      rows={view.functions}
+      columns={[
+        {
+          label: t("name"),
+          cell: (row) => (
+            <A to="lambda-function" params={{ name: row.name }}>
+              {row.name}
+            </A>
+          ),
+        },
+        { label: t("state"), cell: (row) => <Status value={row.state} /> },
+        { label: t("runtime"), cell: (row) => row.runtime },
+        { label: t("memory"), cell: (row) => row.memoryMB },
+        { label: `${t("invocations")} (${t("sinceStart")})`, cell: (row) => row.invocations },
+        { label: t("coldStarts"), cell: (row) => row.coldStarts },
+        { label: t("errors"), cell: (row) => row.errors },
+      ]}
+    />
   );
 }
 

@@ -13,6 +13,7 @@ import {
   ActionButton,
   bytes,
   KeyValues,
+  ListSection,
   Mono,
   Pairs,
   S3Link,
@@ -139,29 +140,28 @@ export function DagView(props: { dag: Dag; execution?: boolean }) {
 function Pipelines({ view }: PageProps<PipelinesView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("pipelines")} (${view.pipelines.length})`}>
-      <Table
-        testId="pipelines"
-        rows={view.pipelines}
-        columns={[
-          {
-            label: t("name"),
-            cell: (row) => (
-              <A to="pipeline" params={{ name: row.name }}>
-                {row.name}
-              </A>
-            ),
-          },
-          { label: t("executionCount"), cell: (row) => row.executions },
-          {
-            label: t("lastStatus"),
-            cell: (row) => (row.lastStatus ? <Status value={row.lastStatus} /> : "–"),
-          },
-          { label: t("lastRun"), cell: (row) => <Time at={row.lastRun} /> },
-          { label: t("created"), cell: (row) => <Time at={row.created} /> },
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("pipelines")}
+      testId="pipelines"
+      rows={view.pipelines}
+      columns={[
+        {
+          label: t("name"),
+          cell: (row) => (
+            <A to="pipeline" params={{ name: row.name }}>
+              {row.name}
+            </A>
+          ),
+        },
+        { label: t("executionCount"), cell: (row) => row.executions },
+        {
+          label: t("lastStatus"),
+          cell: (row) => (row.lastStatus ? <Status value={row.lastStatus} /> : "–"),
+        },
+        { label: t("lastRun"), cell: (row) => <Time at={row.lastRun} /> },
+        { label: t("created"), cell: (row) => <Time at={row.created} /> },
+      ]}
+    />
   );
 }
 
@@ -181,31 +181,30 @@ function Pipeline({ view }: PageProps<PipelineView>) {
           ]}
         />
       </Section>
-      <Section title={`${t("executions")} (${view.executions.length})`}>
-        <Table
-          testId="executions"
-          rows={view.executions}
-          columns={[
-            {
-              label: t("execution"),
-              cell: (row) => (
-                <A to="pipeline-execution" params={{ name: view.name, execution: row.id }}>
-                  {row.displayName}
-                </A>
-              ),
-            },
-            { label: "ID", cell: (row) => <Mono>{row.id}</Mono> },
-            { label: t("status"), cell: (row) => <Status value={row.status} /> },
-            { label: t("started"), cell: (row) => <Time at={row.started} /> },
-            { label: t("duration"), cell: (row) => (row.ended ? seconds(row.ended - row.started) : "–") },
-            {
-              label: t("failureReason"),
-              cell: (row) =>
-                row.failureReason ? <span class="reason error-text">{row.failureReason}</span> : "",
-            },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("executions")}
+        testId="executions"
+        rows={view.executions}
+        columns={[
+          {
+            label: t("execution"),
+            cell: (row) => (
+              <A to="pipeline-execution" params={{ name: view.name, execution: row.id }}>
+                {row.displayName}
+              </A>
+            ),
+          },
+          { label: "ID", cell: (row) => <Mono>{row.id}</Mono> },
+          { label: t("status"), cell: (row) => <Status value={row.status} /> },
+          { label: t("started"), cell: (row) => <Time at={row.started} /> },
+          { label: t("duration"), cell: (row) => (row.ended ? seconds(row.ended - row.started) : "–") },
+          {
+            label: t("failureReason"),
+            cell: (row) =>
+              row.failureReason ? <span class="reason error-text">{row.failureReason}</span> : "",
+          },
+        ]}
+      />
       <Section title={t("definitionGraph")}>
         <DagView dag={view.dag} />
       </Section>
@@ -284,42 +283,41 @@ function PipelineExecution({ view }: PageProps<PipelineExecutionView>) {
       <Section title={t("dag")}>
         <DagView dag={view.dag} execution />
       </Section>
-      <Section title={`${t("steps")} (${view.steps.length})`}>
-        <Table
-          testId="steps"
-          rows={view.steps}
-          columns={[
-            { label: t("step"), cell: (step) => <Mono>{step.name}</Mono> },
-            { label: t("type"), cell: (step) => step.type },
-            { label: t("status"), cell: (step) => <Status value={step.status} /> },
-            {
-              label: t("cache"),
-              cell: (step) =>
-                step.cachedFrom ? (
-                  <A
-                    to="pipeline-execution"
-                    params={{ name: step.cachedFrom.pipeline, execution: step.cachedFrom.id }}
-                  >
-                    {`${t("cacheHit")} ← ${step.cachedFrom.id}`}
-                  </A>
-                ) : (
-                  <span class="muted">–</span>
-                ),
-            },
-            { label: t("started"), cell: (step) => <Time at={step.start} /> },
-            {
-              label: t("duration"),
-              cell: (step) =>
-                step.start !== undefined && step.end !== undefined ? seconds(step.end - step.start) : "–",
-            },
-            {
-              label: t("resource"),
-              cell: (step) => (step.resource ? <A to={step.resource.link}>{step.resource.label}</A> : "–"),
-            },
-            { label: t("result"), cell: (step) => <StepResult step={step} /> },
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("steps")}
+        testId="steps"
+        rows={view.steps}
+        columns={[
+          { label: t("step"), cell: (step) => <Mono>{step.name}</Mono> },
+          { label: t("type"), cell: (step) => step.type },
+          { label: t("status"), cell: (step) => <Status value={step.status} /> },
+          {
+            label: t("cache"),
+            cell: (step) =>
+              step.cachedFrom ? (
+                <A
+                  to="pipeline-execution"
+                  params={{ name: step.cachedFrom.pipeline, execution: step.cachedFrom.id }}
+                >
+                  {`${t("cacheHit")} ← ${step.cachedFrom.id}`}
+                </A>
+              ) : (
+                <span class="muted">–</span>
+              ),
+          },
+          { label: t("started"), cell: (step) => <Time at={step.start} /> },
+          {
+            label: t("duration"),
+            cell: (step) =>
+              step.start !== undefined && step.end !== undefined ? seconds(step.end - step.start) : "–",
+          },
+          {
+            label: t("resource"),
+            cell: (step) => (step.resource ? <A to={step.resource.link}>{step.resource.label}</A> : "–"),
+          },
+          { label: t("result"), cell: (step) => <StepResult step={step} /> },
+        ]}
+      />
       <Section title={t("timeline")}>
         <Timeline steps={view.timeline} />
       </Section>
@@ -335,38 +333,37 @@ function PipelineExecution({ view }: PageProps<PipelineExecutionView>) {
 function Registry({ view }: PageProps<ModelRegistryView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("packageGroups")} (${view.groups.length})`}>
-      <Table
-        testId="groups"
-        rows={view.groups}
-        columns={[
-          {
-            label: t("name"),
-            cell: (row) => (
-              <A to="model-package-group" params={{ name: row.name }}>
-                {row.name}
-              </A>
+    <ListSection
+      title={t("packageGroups")}
+      testId="groups"
+      rows={view.groups}
+      columns={[
+        {
+          label: t("name"),
+          cell: (row) => (
+            <A to="model-package-group" params={{ name: row.name }}>
+              {row.name}
+            </A>
+          ),
+        },
+        { label: t("versions"), cell: (row) => row.versions },
+        {
+          label: t("latestVersion"),
+          cell: (row) =>
+            row.latest === undefined ? (
+              "–"
+            ) : (
+              <>
+                {`v${row.latest} `}
+                {row.latestApproval ? <Status value={row.latestApproval} /> : null}
+              </>
             ),
-          },
-          { label: t("versions"), cell: (row) => row.versions },
-          {
-            label: t("latestVersion"),
-            cell: (row) =>
-              row.latest === undefined ? (
-                "–"
-              ) : (
-                <>
-                  {`v${row.latest} `}
-                  {row.latestApproval ? <Status value={row.latestApproval} /> : null}
-                </>
-              ),
-          },
-          { label: t("pendingApproval"), cell: (row) => row.pending },
-          { label: t("description"), cell: (row) => row.description ?? "" },
-          { label: t("created"), cell: (row) => <Time at={row.created} /> },
-        ]}
-      />
-    </Section>
+        },
+        { label: t("pendingApproval"), cell: (row) => row.pending },
+        { label: t("description"), cell: (row) => row.description ?? "" },
+        { label: t("created"), cell: (row) => <Time at={row.created} /> },
+      ]}
+    />
   );
 }
 

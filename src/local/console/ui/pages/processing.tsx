@@ -4,6 +4,7 @@ import {
   A,
   type Column,
   KeyValues,
+  ListSection,
   LogView,
   Mono,
   Pairs,
@@ -22,25 +23,24 @@ import { detailPage, listPage, type PageProps } from "../page";
 function ProcessingJobs({ view }: PageProps<JobListView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("processingJobs")} (${view.jobs.length})`}>
-      <Table
-        testId="jobs"
-        rows={view.jobs}
-        columns={[
-          {
-            label: t("name"),
-            cell: (job) => (
-              <A to="processing-job" params={{ name: job.name }}>
-                {job.name}
-              </A>
-            ),
-          },
-          { label: t("status"), cell: (job) => <Status value={job.status} /> },
-          { label: t("created"), cell: (job) => <Time at={job.created} /> },
-          { label: t("duration"), cell: (job) => (job.ended ? seconds(job.ended - job.created) : "–") },
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("processingJobs")}
+      testId="jobs"
+      rows={view.jobs}
+      columns={[
+        {
+          label: t("name"),
+          cell: (job) => (
+            <A to="processing-job" params={{ name: job.name }}>
+              {job.name}
+            </A>
+          ),
+        },
+        { label: t("status"), cell: (job) => <Status value={job.status} /> },
+        { label: t("created"), cell: (job) => <Time at={job.created} /> },
+        { label: t("duration"), cell: (job) => (job.ended ? seconds(job.ended - job.created) : "–") },
+      ]}
+    />
   );
 }
 
@@ -105,24 +105,23 @@ function ProcessingJob({ view }: PageProps<ProcessingJobView>) {
 function Experiments({ view }: PageProps<ExperimentsView>) {
   const { t } = useI18n();
   return (
-    <Section title={`${t("experiments")} (${view.experiments.length})`}>
-      <Table
-        testId="experiments"
-        rows={view.experiments}
-        columns={[
-          {
-            label: t("name"),
-            cell: (row) => (
-              <A to="experiment" params={{ name: row.name }}>
-                {row.name}
-              </A>
-            ),
-          },
-          { label: t("trials"), cell: (row) => row.trials },
-          { label: t("created"), cell: (row) => <Time at={row.created} /> },
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("experiments")}
+      testId="experiments"
+      rows={view.experiments}
+      columns={[
+        {
+          label: t("name"),
+          cell: (row) => (
+            <A to="experiment" params={{ name: row.name }}>
+              {row.name}
+            </A>
+          ),
+        },
+        { label: t("trials"), cell: (row) => row.trials },
+        { label: t("created"), cell: (row) => <Time at={row.created} /> },
+      ]}
+    />
   );
 }
 
